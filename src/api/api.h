@@ -1,0 +1,35 @@
+#pragma once
+
+// The REST API under /api/v1: which routes exist and what they need. docs/api.md documents
+// every route; keep the two in step.
+
+#include "api/router.h"
+#include "base/clock.h"
+#include "store/api_tokens.h"
+#include "store/ssh_keys.h"
+#include "store/users.h"
+
+namespace yard::api {
+
+/// What the handlers work with. Owned by the server; outlives the router.
+struct Services {
+  store::Database& db;
+  store::UserStore& users;
+  store::ApiTokenStore& tokens;
+  store::SshKeyStore& keys;
+  const Clock& clock;
+};
+
+/// GET /healthz and GET /api/v1/version.
+void AddSystemRoutes(Router& router);
+/// /api/v1/users...: the current user, and user administration.
+void AddUserRoutes(Router& router, Services& services);
+/// /api/v1/users/me/tokens...
+void AddTokenRoutes(Router& router, Services& services);
+/// /api/v1/users/me/keys...
+void AddKeyRoutes(Router& router, Services& services);
+
+/// All of the above.
+void AddAllRoutes(Router& router, Services& services);
+
+}  // namespace yard::api

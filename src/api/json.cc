@@ -1,0 +1,83 @@
+#include "api/json.h"
+
+#include <fmt/core.h>
+
+namespace yard::api {
+
+http::Response JsonResponse(int status, const Json& body) {
+  return http::Response{.status = status,
+                        .content_type = "application/json",
+                        .headers = {{"Cache-Control", "no-store"}},
+                        // Replace invalid UTF-8 instead of throwing: stored strings are
+                        // validated, but a response must never crash the server.
+                        .body = body.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"};
+}
+
+http::Response ErrorResponse(const Error& error) {
+  Json body = {{"error", {{"code", ErrorCodeName(error.code)}, {"message", error.message}}}};
+  return JsonResponse(HttpStatusFor(error.code), body);
+}
+
+Result<Json> ParseBody(const http::Request& request) {
+  if (request.body.empty()) return Json::object();
+  const std::string& type = request.Header("content-type");
+  if (!type.empty() && type.find("json") == std::string::npos) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("unsupported content type '{}': send application/json", type));
+  }
+  Json body = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) {
+    // Parse again with exceptions only to get the parser's position for the message.
+    try {
+      [[maybe_unused]] Json again = Json::parse(request.body);
+    } catch (const Json::parse_error& error) {
+      // what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ...".
+      std::string_view what = error.what();
+      size_t bracket = what.find("] ");
+      if (bracket != std::string_view::npos) what.remove_prefix(bracket + 2);
+      return Unexpected(ErrorCode::kInvalidArgument, fmt::format("malformed JSON: {}", what));
+    }
+    return Unexpected(ErrorCode::kInvalidArgument, "malformed JSON");
+  }
+  if (!body.is_object()) {
+    return Unexpected(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
+  }
+  return body;
+}
+
+Result<std::optional<std::string>> OptionalString(const Json& object, const char* field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) {
+    return Unexpected(ErrorCode::kInvalidArgument, fmt::format("'{}' must be a string", field));
+  }
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::string> RequiredString(const Json& object, const char* field) {
+  auto value = TRY(OptionalString(object, field));
+  if (!value) return Unexpected(ErrorCode::kInvalidArgument, fmt::format("'{}' is required", field));
+  return *value;
+}
+
+Result<std::optional<int64_t>> OptionalInt(const Json& object, const char* field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::optional<int64_t>();
+  if (!it->is_number_integer()) {
+    return Unexpected(ErrorCode::kInvalidArgument, fmt::format("'{}' must be an integer", field));
+  }
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+Status RejectUnknownFields(const Json& object, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (auto name : allowed) known = known || key == name;
+    if (!known) {
+      return Unexpected(ErrorCode::kInvalidArgument, fmt::format("unknown field '{}'", key));
+    }
+  }
+  return Ok();
+}
+
+}  // namespace yard::api

@@ -1,0 +1,23 @@
+#include "api/api.h"
+#include "api/json.h"
+#include "base/version.h"
+
+namespace yard::api {
+
+void AddSystemRoutes(Router& router) {
+  router.Add("GET", "/healthz", Access::kPublic, [](const RouteContext&) -> Result<http::Response> {
+    return JsonResponse(200, {{"status", "ok"}});
+  });
+  router.Add("GET", "/api/v1/version", Access::kAuthenticated, [](const RouteContext&) -> Result<http::Response> {
+    return JsonResponse(200, {{"version", kVersion}, {"api", kApiVersion}});
+  });
+}
+
+void AddAllRoutes(Router& router, Services& services) {
+  AddSystemRoutes(router);
+  AddUserRoutes(router, services);
+  AddTokenRoutes(router, services);
+  AddKeyRoutes(router, services);
+}
+
+}  // namespace yard::api

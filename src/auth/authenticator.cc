@@ -1,0 +1,42 @@
+#include "auth/authenticator.h"
+
+#include <strings.h>
+
+#include "auth/token.h"
+#include "base/log.h"
+
+namespace yard::auth {
+
+Result<Principal> Authenticator::Authenticate(std::string_view authorization) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.empty()) {
+    return Unexpected(ErrorCode::kUnauthenticated,
+                      "missing credentials: send 'Authorization: Bearer <token>'");
+  }
+  if (authorization.size() <= kScheme.size() ||
+      strncasecmp(authorization.data(), kScheme.data(), kScheme.size()) != 0) {
+    return Unexpected(ErrorCode::kUnauthenticated,
+                      "unsupported authorization scheme: send 'Authorization: Bearer <token>'");
+  }
+  std::string_view secret = authorization.substr(kScheme.size());
+  while (!secret.empty() && secret.front() == ' ') secret.remove_prefix(1);
+  // A malformed token is rejected without a store lookup; the message is the same as for an
+  // unknown one so that it reveals nothing about which tokens exist.
+  constexpr std::string_view kInvalid = "invalid or expired token";
+  if (!LooksLikeToken(secret)) return Unexpected(ErrorCode::kUnauthenticated, std::string(kInvalid));
+  auto found = tokens_.FindByHash(HashToken(secret));
+  if (!found) {
+    if (found.error().code == ErrorCode::kNotFound) {
+      return Unexpected(ErrorCode::kUnauthenticated, std::string(kInvalid));
+    }
+    return Unexpected(found.error());
+  }
+  auto& [token, user] = *found;
+  if (Status touched = tokens_.Touch(token); !touched) {
+    // Bookkeeping only: a failed write must not turn a valid request away.
+    log::Warn("recording use of token {}: {}", token.id, touched.error().message);
+  }
+  return Principal{std::move(user), std::move(token)};
+}
+
+}  // namespace yard::auth

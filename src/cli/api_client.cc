@@ -1,0 +1,59 @@
+#include "cli/api_client.h"
+
+#include <fmt/core.h>
+
+namespace yard::cli {
+
+Result<ApiClient> ApiClient::Create(const std::string& server, const std::string& token) {
+  auto endpoint = http::Endpoint::Parse(server);
+  if (!endpoint) return Unexpected(ErrorCode::kUsage, endpoint.error().message);
+  return ApiClient(http::Client(*endpoint), server, token);
+}
+
+Result<Json> ApiClient::Get(const std::string& path) { return Call("GET", path, nullptr); }
+
+Result<Json> ApiClient::Post(const std::string& path, const Json& body) {
+  return Call("POST", path, &body);
+}
+
+Result<Json> ApiClient::Delete(const std::string& path) { return Call("DELETE", path, nullptr); }
+
+Result<Json> ApiClient::Call(const std::string& method, const std::string& path,
+                             const Json* body) {
+  http::ClientRequest request;
+  request.method = method;
+  request.target = path;
+  request.headers.emplace_back("Authorization", "Bearer " + token_);
+  request.headers.emplace_back("Accept", "application/json");
+  if (body) request.body = body->dump();
+  auto response = client_.Send(request, timeout_);
+  if (!response) {
+    if (response.error().code == ErrorCode::kUnavailable) {
+      return Unexpected(ErrorCode::kUnavailable,
+                        response.error().message + " (is `yard server` running?)");
+    }
+    return Unexpected(response.error());
+  }
+  Json json;
+  if (!response->body.empty()) {
+    json = Json::parse(response->body, nullptr, false);
+    if (json.is_discarded()) {
+      return Unexpected(ErrorCode::kInternal,
+                        fmt::format("{} answered {} with a body that is not JSON; is {} a "
+                                    "Stackyard server?",
+                                    server_, response->status, server_));
+    }
+  }
+  if (response->status >= 400) {
+    if (json.is_object() && json.contains("error") && json["error"].is_object()) {
+      const Json& error = json["error"];
+      return Unexpected(ErrorCodeFromName(error.value("code", "internal")),
+                        error.value("message", "unknown error"));
+    }
+    return Unexpected(ErrorCodeForHttpStatus(response->status),
+                      fmt::format("the server answered HTTP {}", response->status));
+  }
+  return json;
+}
+
+}  // namespace yard::cli

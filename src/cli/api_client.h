@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "http/client.h"
+
+namespace yard::cli {
+
+using Json = nlohmann::json;
+
+/// Calls the server's JSON API with a bearer token. An error response becomes an Error with the
+/// server's code and message; a response that is not JSON becomes kInternal.
+class ApiClient {
+ public:
+  static Result<ApiClient> Create(const std::string& server, const std::string& token);
+
+  Result<Json> Get(const std::string& path);
+  Result<Json> Post(const std::string& path, const Json& body);
+  Result<Json> Delete(const std::string& path);
+  Result<Json> Call(const std::string& method, const std::string& path, const Json* body);
+
+  const std::string& server() const { return server_; }
+
+ private:
+  ApiClient(http::Client client, std::string server, std::string token)
+      : client_(std::move(client)), server_(std::move(server)), token_(std::move(token)) {}
+
+  http::Client client_;
+  std::string server_;
+  std::string token_;
+  std::chrono::milliseconds timeout_{30000};
+};
+
+}  // namespace yard::cli

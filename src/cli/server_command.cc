@@ -1,0 +1,73 @@
+#include <fmt/core.h>
+
+#include "base/log.h"
+#include "cli/command.h"
+#include "server/server.h"
+
+namespace yard::cli {
+namespace {
+
+struct ServerFlags {
+  std::string data_dir;
+  std::string api = "127.0.0.1:8420";
+  std::string log_level = "info";
+  int request_timeout_seconds = 15;
+};
+
+// "HOST:PORT" or "[V6]:PORT"; port 0 picks a free port.
+Status ParseListen(const std::string& text, std::string& host, uint16_t& port) {
+  size_t colon = text.rfind(':');
+  auto invalid = Unexpected(ErrorCode::kUsage,
+                            fmt::format("invalid --api '{}': expected HOST:PORT, such as "
+                                        "127.0.0.1:8420 (port 0 picks a free one)",
+                                        text));
+  if (colon == std::string::npos || colon == 0) return invalid;
+  host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string port_text = text.substr(colon + 1);
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid;
+  }
+  int value = std::stoi(port_text);
+  if (value > 65535) return invalid;
+  port = static_cast<uint16_t>(value);
+  return Ok();
+}
+
+Status Run(const ServerFlags& flags) {
+  log::SetLevel(TRY(log::ParseLevel(flags.log_level)));
+  server::ServerOptions options;
+  options.data_dir = flags.data_dir.empty() ? server::DefaultDataDir() : flags.data_dir;
+  TRY(ParseListen(flags.api, options.api_host, options.api_port));
+  options.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
+  return server::RunServer(options);
+}
+
+}  // namespace
+
+void AddServerCommand(CLI::App& app, Invocation& invocation) {
+  auto flags = std::make_shared<ServerFlags>();
+  auto* command = app.add_subcommand(
+      "server",
+      "Run the Stackyard server in the foreground until SIGTERM or SIGINT.\n"
+      "On first start it creates the user 'admin' and writes its API token to\n"
+      "DATA_DIR/admin.token; once ready it writes DATA_DIR/server.json with the API URL.");
+  command->add_option("--data-dir", flags->data_dir,
+                      "Where state lives (default: /var/lib/stackyard as root, else "
+                      "~/.local/share/stackyard)");
+  command->add_option("--api", flags->api, "Address for the HTTP API, HOST:PORT")
+      ->capture_default_str();
+  command->add_option("--log-level", flags->log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+  command->add_option("--request-timeout", flags->request_timeout_seconds,
+                      "Seconds a client may take to send one request; slower ones are "
+                      "disconnected")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  command->callback([&invocation, flags] { invocation.status = Run(*flags); });
+}
+
+}  // namespace yard::cli

@@ -1,0 +1,178 @@
+#include "http/client.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <optional>
+
+#include <fmt/core.h>
+
+namespace yard::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
+
+bhttp::request<bhttp::string_body> ToBeast(const ClientRequest& request, const std::string& host) {
+  bhttp::request<bhttp::string_body> out;
+  out.version(11);
+  out.method_string(request.method);
+  out.target(request.target);
+  out.set(bhttp::field::host, host);
+  out.set(bhttp::field::user_agent, "yard");
+  for (const auto& [name, value] : request.headers) out.set(name, value);
+  if (!request.body.empty()) out.set(bhttp::field::content_type, request.content_type);
+  out.body() = request.body;
+  out.keep_alive(false);
+  out.prepare_payload();
+  return out;
+}
+
+Response FromBeast(bhttp::response<bhttp::string_body>& in) {
+  Response response;
+  response.status = static_cast<int>(in.result_int());
+  response.content_type = std::string(in[bhttp::field::content_type]);
+  for (const auto& field : in) {
+    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  response.body = std::move(in.body());
+  return response;
+}
+
+// Writes the request and reads the response on an already connected stream.
+template <typename Stream>
+asio::awaitable<void> Exchange(Stream& stream, bhttp::request<bhttp::string_body>& request,
+                               std::optional<Result<Response>>& result) {
+  auto [write_error, written] = co_await bhttp::async_write(stream, request, kAwaitable);
+  if (write_error) {
+    result = Unexpected(ErrorCode::kIo, "send request: " + write_error.message());
+    co_return;
+  }
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
+  auto [read_error, read] = co_await bhttp::async_read(stream, buffer, parser, kAwaitable);
+  if (read_error) {
+    result = Unexpected(ErrorCode::kIo, "read response: " + read_error.message());
+    co_return;
+  }
+  result = FromBeast(parser.get());
+}
+
+}  // namespace
+
+Result<Endpoint> Endpoint::Parse(std::string_view url) {
+  Endpoint endpoint;
+  auto invalid = [&] {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("invalid server address '{}': expected http://HOST:PORT or "
+                                  "unix:///PATH",
+                                  url));
+  };
+  if (url.starts_with("unix://")) {
+    endpoint.kind = Kind::kUnix;
+    endpoint.path = std::string(url.substr(7));
+    if (endpoint.path.empty() || endpoint.path.front() != '/') return invalid();
+    return endpoint;
+  }
+  if (!url.starts_with("http://")) return invalid();
+  std::string_view rest = url.substr(7);
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.find('/') != std::string_view::npos) return invalid();
+  size_t colon = rest.rfind(':');
+  if (rest.starts_with('[')) {  // [::1]:8080
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return invalid();
+    endpoint.host = std::string(rest.substr(1, close - 1));
+    rest = rest.substr(close + 1);
+    colon = rest.empty() ? std::string_view::npos : 0;
+    if (colon != std::string_view::npos && rest[0] != ':') return invalid();
+  } else {
+    endpoint.host = std::string(rest.substr(0, colon));
+  }
+  endpoint.port = colon == std::string_view::npos ? "80" : std::string(rest.substr(colon + 1));
+  if (endpoint.host.empty() || endpoint.port.empty() ||
+      endpoint.port.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid();
+  }
+  return endpoint;
+}
+
+std::string Endpoint::ToString() const {
+  if (kind == Kind::kUnix) return "unix://" + path;
+  bool v6 = host.find(':') != std::string::npos;
+  return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
+Result<Response> Client::Send(const ClientRequest& request, std::chrono::milliseconds timeout) {
+  asio::io_context io;
+  std::optional<Result<Response>> result;
+  std::string host_header =
+      endpoint_.kind == Endpoint::Kind::kUnix ? "localhost" : endpoint_.host + ":" + endpoint_.port;
+  auto beast_request = ToBeast(request, host_header);
+  auto unreachable = [&](const beast::error_code& error) {
+    return Unexpected(ErrorCode::kUnavailable,
+                      fmt::format("cannot reach {}: {}", endpoint_.ToString(), error.message()));
+  };
+
+  // Runs the exchange for at most `timeout`; past it, closes the socket and lets the
+  // coroutine finish with an aborted operation, so that nothing outlives this call.
+  auto run = [&](auto& socket, auto body) -> bool {
+    asio::co_spawn(io, body(), asio::detached);
+    io.run_for(timeout);
+    if (result) return true;
+    beast::error_code ignored;
+    socket.close(ignored);
+    io.restart();
+    io.run();
+    return false;
+  };
+  bool finished = false;
+  if (endpoint_.kind == Endpoint::Kind::kUnix) {
+    asio::local::stream_protocol::socket socket(io);
+    finished = run(socket, [&]() -> asio::awaitable<void> {
+      auto [error] = co_await socket.async_connect(endpoint_.path, kAwaitable);
+      if (error) {
+        result = unreachable(error);
+        co_return;
+      }
+      co_await Exchange(socket, beast_request, result);
+    });
+  } else {
+    asio::ip::tcp::socket socket(io);
+    asio::ip::tcp::resolver resolver(io);
+    finished = run(socket, [&]() -> asio::awaitable<void> {
+      auto [resolve_error, addresses] =
+          co_await resolver.async_resolve(endpoint_.host, endpoint_.port, kAwaitable);
+      if (resolve_error) {
+        result = unreachable(resolve_error);
+        co_return;
+      }
+      auto [error, connected] = co_await asio::async_connect(socket, addresses, kAwaitable);
+      if (error) {
+        result = unreachable(error);
+        co_return;
+      }
+      co_await Exchange(socket, beast_request, result);
+    });
+  }
+  if (!finished) {
+    return Unexpected(ErrorCode::kTimeout,
+                      fmt::format("{} did not answer within {} ms", endpoint_.ToString(),
+                                  timeout.count()));
+  }
+  return std::move(*result);
+}
+
+}  // namespace yard::http

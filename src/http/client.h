@@ -1,0 +1,53 @@
+#pragma once
+
+// A small blocking HTTP/1.1 client for the CLI and for talking to local daemons (engine and
+// proxy APIs on unix sockets). One connection per request.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "http/message.h"
+
+namespace yard::http {
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string target = "/";  // path and query, already encoded
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+/// Where a server listens: "http://HOST:PORT" or "unix:///path/to.sock".
+struct Endpoint {
+  enum class Kind { kTcp, kUnix };
+  Kind kind = Kind::kTcp;
+  std::string host;  // kTcp
+  std::string port;  // kTcp
+  std::string path;  // kUnix
+
+  /// kInvalidArgument with a message naming the expected forms.
+  static Result<Endpoint> Parse(std::string_view url);
+  std::string ToString() const;
+};
+
+class Client {
+ public:
+  explicit Client(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
+
+  /// Sends the request and reads the whole response. kUnavailable when the server cannot be
+  /// reached, kTimeout when `timeout` passes first, kIo for a broken response. An HTTP error
+  /// status is not an error here: it comes back in Response::status.
+  Result<Response> Send(const ClientRequest& request, std::chrono::milliseconds timeout);
+
+  const Endpoint& endpoint() const { return endpoint_; }
+
+ private:
+  Endpoint endpoint_;
+};
+
+}  // namespace yard::http

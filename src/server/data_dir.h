@@ -1,0 +1,30 @@
+#pragma once
+
+// The server's data directory: what lives where. docs/state.md describes the layout.
+
+#include <string>
+
+#include "base/fs.h"
+#include "base/result.h"
+
+namespace yard::server {
+
+class DataDir {
+ public:
+  /// Creates the directory (mode 0700: it holds secrets) if needed and takes its lock.
+  /// kFailedPrecondition when another server holds the lock.
+  static Result<DataDir> Open(const std::string& path);
+
+  const std::string& root() const { return root_; }
+  std::string DatabasePath() const { return fs::Join(root_, "stackyard.db"); }
+  std::string ServerInfoPath() const { return fs::Join(root_, "server.json"); }
+  std::string AdminTokenPath() const { return fs::Join(root_, "admin.token"); }
+  std::string LockPath() const { return fs::Join(root_, "server.lock"); }
+
+ private:
+  DataDir(std::string root, fs::FileLock lock) : root_(std::move(root)), lock_(std::move(lock)) {}
+  std::string root_;
+  fs::FileLock lock_;
+};
+
+}  // namespace yard::server

@@ -1,0 +1,119 @@
+#include "server/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+#include "api/router.h"
+#include "auth/authenticator.h"
+#include "base/clock.h"
+#include "base/fs.h"
+#include "base/version.h"
+#include "http/server.h"
+#include "server/bootstrap.h"
+#include "server/data_dir.h"
+#include "store/migrations.h"
+
+namespace yard::server {
+namespace {
+
+namespace asio = boost::asio;
+
+std::string ApiUrl(const std::string& host, uint16_t port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
+// Stops accepting, then waits until open connections have finished or the grace time has
+// passed, and stops the loop.
+asio::awaitable<void> Drain(asio::io_context& io, http::Server& server,
+                            std::chrono::milliseconds grace) {
+  server.Stop();
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (server.connection_count() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+  if (server.connection_count() > 0) {
+    log::Warn("{} connections still open after {} ms; closing them", server.connection_count(),
+              grace.count());
+  }
+  io.stop();
+}
+
+}  // namespace
+
+std::string DefaultDataDir() {
+  if (::geteuid() == 0) return "/var/lib/stackyard";
+  const char* data_home = std::getenv("XDG_DATA_HOME");
+  if (data_home && *data_home) return fs::Join(data_home, "stackyard");
+  const char* home = std::getenv("HOME");
+  return fs::Join(home && *home ? home : ".", ".local/share/stackyard");
+}
+
+Status RunServer(const ServerOptions& options) {
+  // Writes to a closed socket must fail with EPIPE, not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  DataDir data_dir = TRY(DataDir::Open(options.data_dir));
+  // A server.json left by a crash would point clients at a dead address until we are ready.
+  TRY(fs::RemoveFile(data_dir.ServerInfoPath()));
+
+  SystemClock clock;
+  auto db = TRY(store::Database::Open(data_dir.DatabasePath()));
+  TRY(store::Migrate(*db, store::SchemaMigrations()));
+  store::UserStore users(*db, clock);
+  store::ApiTokenStore tokens(*db, clock);
+  store::SshKeyStore keys(*db, clock);
+  TRY(BootstrapAdmin(*db, users, tokens, data_dir.AdminTokenPath()));
+
+  auth::Authenticator authenticator(tokens);
+  api::Router router(authenticator);
+  api::Services services{*db, users, tokens, keys, clock};
+  api::AddAllRoutes(router, services);
+
+  asio::io_context io(1);
+  http::ServerOptions http_options;
+  http_options.host = options.api_host;
+  http_options.port = options.api_port;
+  http_options.request_timeout = options.request_timeout;
+  http::Server api_server(
+      io, [&router](const http::Request& request) { return router.Handle(request); },
+      http_options);
+  TRY_CTX(api_server.Start(), "API listener");
+
+  std::string url = ApiUrl(options.api_host, api_server.port());
+  nlohmann::json info = {{"api", url},
+                         {"pid", ::getpid()},
+                         {"version", kVersion},
+                         {"data_dir", data_dir.root()}};
+  TRY(fs::AtomicWriteFile(data_dir.ServerInfoPath(), info.dump(2) + "\n", 0644));
+  log::Info("stackyard {} serving the API on {} (data dir {})", kVersion, url, data_dir.root());
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+    if (error) return;
+    log::Info("received {}; stopping", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    // Clients must stop finding this server before it stops answering.
+    if (Status removed = fs::RemoveFile(data_dir.ServerInfoPath()); !removed) {
+      log::Warn("{}", removed.error().message);
+    }
+    asio::co_spawn(io, Drain(io, api_server, options.shutdown_grace), asio::detached);
+  });
+  io.run();
+  log::Info("stopped");
+  return Ok();
+}
+
+}  // namespace yard::server

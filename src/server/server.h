@@ -1,0 +1,29 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "base/log.h"
+#include "base/result.h"
+
+namespace yard::server {
+
+struct ServerOptions {
+  std::string data_dir;
+  std::string api_host = "127.0.0.1";
+  uint16_t api_port = 8420;
+  std::chrono::milliseconds request_timeout{15000};
+  /// How long in-flight requests may take to finish after SIGTERM.
+  std::chrono::milliseconds shutdown_grace{10000};
+};
+
+/// The default data dir: /var/lib/stackyard for root, ~/.local/share/stackyard otherwise.
+std::string DefaultDataDir();
+
+/// Runs the server until SIGTERM or SIGINT: takes the data dir's lock, migrates the store,
+/// creates the admin user on first start (its token in DATA_DIR/admin.token), serves the API,
+/// and writes DATA_DIR/server.json once it is ready. Returns after a graceful stop.
+Status RunServer(const ServerOptions& options);
+
+}  // namespace yard::server

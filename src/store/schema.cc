@@ -1,0 +1,52 @@
+// Stackyard's schema, as numbered migrations. docs/state.md describes every table; keep the
+// two in step. Timestamps are Unix seconds (UTC).
+
+#include <array>
+
+#include "store/migrations.h"
+
+namespace yard::store {
+namespace {
+
+constexpr std::string_view kUsersAndCredentials = R"sql(
+CREATE TABLE users (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  role        TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+  created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE api_tokens (
+  id            INTEGER PRIMARY KEY,
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name          TEXT NOT NULL,
+  token_hash    TEXT NOT NULL UNIQUE,   -- hex SHA-256 of the secret; the secret is never stored
+  prefix        TEXT NOT NULL,          -- first characters of the secret, to recognise it
+  created_at    INTEGER NOT NULL,
+  last_used_at  INTEGER,
+  expires_at    INTEGER
+);
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+CREATE TABLE ssh_keys (
+  id           INTEGER PRIMARY KEY,
+  user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name         TEXT NOT NULL,
+  key_type     TEXT NOT NULL,           -- ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa, ...
+  public_key   TEXT NOT NULL,           -- base64 blob, as in authorized_keys
+  fingerprint  TEXT NOT NULL UNIQUE,    -- SHA256:..., as OpenSSH prints it
+  bits         INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+CREATE INDEX ssh_keys_user ON ssh_keys(user_id);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "users and credentials", kUsersAndCredentials},
+};
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kMigrations; }
+
+}  // namespace yard::store

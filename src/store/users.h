@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "store/database.h"
+
+namespace yard::store {
+
+enum class Role { kAdmin, kUser };
+
+std::string_view RoleName(Role role);
+/// "admin" or "user"; kInvalidArgument otherwise.
+Result<Role> ParseRole(std::string_view name);
+
+struct User {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kUser;
+  int64_t created_at = 0;
+};
+
+/// The users table. Names are validated by the caller (base/names.h). Thread-safe.
+class UserStore {
+ public:
+  UserStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  /// kAlreadyExists when the name is taken.
+  Result<User> Create(const std::string& name, Role role);
+  /// kNotFound when absent.
+  Result<User> Get(int64_t id);
+  Result<User> FindByName(const std::string& name);
+  Result<std::vector<User>> List();
+  Result<int64_t> Count();
+
+ private:
+  Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace yard::store
