@@ -4,6 +4,16 @@
 #include <cstdio>
 
 namespace yard::cli {
+namespace {
+
+// Columns a UTF-8 string takes in a terminal, counting each code point as one ("…" is 3 bytes).
+size_t DisplayWidth(const std::string& text) {
+  size_t width = 0;
+  for (unsigned char c : text) width += (c & 0xC0) != 0x80;
+  return width;
+}
+
+}  // namespace
 
 void Table::Print(const std::string& empty_message) const {
   if (rows_.empty()) {
@@ -13,7 +23,7 @@ void Table::Print(const std::string& empty_message) const {
   std::vector<size_t> widths(headers_.size(), 0);
   auto measure = [&](const std::vector<std::string>& cells) {
     for (size_t i = 0; i < cells.size() && i < widths.size(); ++i) {
-      widths[i] = std::max(widths[i], cells[i].size());
+      widths[i] = std::max(widths[i], DisplayWidth(cells[i]));
     }
   };
   measure(headers_);
@@ -22,7 +32,7 @@ void Table::Print(const std::string& empty_message) const {
     std::string line;
     for (size_t i = 0; i < cells.size() && i < widths.size(); ++i) {
       line += cells[i];
-      if (i + 1 < cells.size()) line += std::string(widths[i] - cells[i].size() + 2, ' ');
+      if (i + 1 < cells.size()) line += std::string(widths[i] - DisplayWidth(cells[i]) + 2, ' ');
     }
     std::printf("%s\n", line.c_str());
   };
