@@ -34,6 +34,7 @@ void Table::Print(const std::string& empty_message) const {
       line += cells[i];
       if (i + 1 < cells.size()) line += std::string(widths[i] - DisplayWidth(cells[i]) + 2, ' ');
     }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     std::printf("%s\n", line.c_str());
   };
   print(headers_);

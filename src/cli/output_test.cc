@@ -35,3 +35,17 @@ TEST(OutputTest, CellsShowNullAsDash) {
 
 }  // namespace
 }  // namespace yard::cli
+
+namespace yard::cli {
+namespace {
+
+TEST(OutputTest, EmptyTrailingCellsLeaveNoTrailingSpaces) {
+  Table table({"ID", "NOTE"});
+  table.AddRow({"1", ""});
+  ::testing::internal::CaptureStdout();
+  table.Print("");
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "ID  NOTE\n1\n");
+}
+
+}  // namespace
+}  // namespace yard::cli
