@@ -7,7 +7,11 @@ namespace yard::cli {
 Result<ApiClient> ApiClient::Create(const std::string& server, const std::string& token) {
   auto endpoint = http::Endpoint::Parse(server);
   if (!endpoint) return Unexpected(ErrorCode::kUsage, endpoint.error().message);
-  return ApiClient(http::Client(*endpoint), server, token);
+  // A token is sent in a header: a line break in it would smuggle in other headers.
+  if (token.find_first_of("\r\n") != std::string::npos) {
+    return Unexpected(ErrorCode::kUsage, "the token contains a line break");
+  }
+  return ApiClient(http::Client(*endpoint), endpoint->ToString(), token);
 }
 
 Result<Json> ApiClient::Get(const std::string& path) { return Call("GET", path, nullptr); }
@@ -25,7 +29,14 @@ Result<Json> ApiClient::Call(const std::string& method, const std::string& path,
   request.target = path;
   request.headers.emplace_back("Authorization", "Bearer " + token_);
   request.headers.emplace_back("Accept", "application/json");
-  if (body) request.body = body->dump();
+  if (body) {
+    try {
+      request.body = body->dump();
+    } catch (const Json::type_error&) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        "the input contains text that is not valid UTF-8");
+    }
+  }
   auto response = client_.Send(request, timeout_);
   if (!response) {
     if (response.error().code == ErrorCode::kUnavailable) {

@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+
 #include <fmt/core.h>
 
 #include "base/log.h"
@@ -26,6 +28,12 @@ Status ParseListen(const std::string& text, std::string& host, uint16_t& port) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
+  // Checked here, before the data dir is touched: a listen address is an IP address.
+  unsigned char address[sizeof(in6_addr)];
+  if (::inet_pton(AF_INET, host.c_str(), address) != 1 &&
+      ::inet_pton(AF_INET6, host.c_str(), address) != 1) {
+    return invalid;
+  }
   std::string port_text = text.substr(colon + 1);
   if (port_text.empty() || port_text.size() > 5 ||
       port_text.find_first_not_of("0123456789") != std::string::npos) {
@@ -38,7 +46,9 @@ Status ParseListen(const std::string& text, std::string& host, uint16_t& port) {
 }
 
 Status Run(const ServerFlags& flags) {
-  log::SetLevel(TRY(log::ParseLevel(flags.log_level)));
+  auto level = log::ParseLevel(flags.log_level);
+  if (!level) return Unexpected(ErrorCode::kUsage, level.error().message);
+  log::SetLevel(*level);
   server::ServerOptions options;
   options.data_dir = flags.data_dir.empty() ? server::DefaultDataDir() : flags.data_dir;
   TRY(ParseListen(flags.api, options.api_host, options.api_port));

@@ -116,6 +116,12 @@ std::string Endpoint::ToString() const {
 }
 
 Result<Response> Client::Send(const ClientRequest& request, std::chrono::milliseconds timeout) {
+  for (const auto& [name, value] : request.headers) {
+    if ((name + value).find_first_of("\r\n") != std::string::npos) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("header {} contains a line break", name));
+    }
+  }
   asio::io_context io;
   std::optional<Result<Response>> result;
   std::string host_header =

@@ -109,7 +109,18 @@ Response Server::Impl::Dispatch(Request& request) {
   if (!ParseTarget(request.target, request.path, request.query)) {
     return Response{.status = 400, .body = ErrorBody("invalid_argument", "malformed request target")};
   }
-  return handler(request);
+  // Handlers report errors as values; an exception here is a bug (typically a library that
+  // throws on input nobody anticipated). It must cost one request, never the connection or
+  // the server.
+  try {
+    return handler(request);
+  } catch (const std::exception& error) {
+    log::Error("{} {} {}: unhandled exception: {}", request.remote, request.method, request.target,
+               error.what());
+  } catch (...) {
+    log::Error("{} {} {}: unhandled exception", request.remote, request.method, request.target);
+  }
+  return Response{.status = 500, .body = ErrorBody("internal", "internal error; see the server log")};
 }
 
 asio::awaitable<void> Server::Impl::Accept() {
@@ -151,6 +162,13 @@ asio::awaitable<void> Server::Impl::Serve(tcp::socket socket) {
   std::string remote = fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
   beast::tcp_stream stream(std::move(socket));
   auto connection = connections.insert(connections.end(), Connection{&stream});
+  // Unregisters the connection however this coroutine ends, so the list never holds a
+  // pointer to a destroyed stream.
+  struct Unregister {
+    std::list<Connection>& list;
+    std::list<Connection>::iterator entry;
+    ~Unregister() { list.erase(entry); }
+  } unregister{connections, connection};
   beast::flat_buffer buffer;
 
   while (!stopping) {
@@ -204,7 +222,6 @@ asio::awaitable<void> Server::Impl::Serve(tcp::socket socket) {
 
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.close();
-  connections.erase(connection);
 }
 
 Server::Server(asio::io_context& io, Handler handler, ServerOptions options)

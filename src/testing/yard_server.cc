@@ -1,0 +1,230 @@
+#include "testing/yard_server.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <charconv>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+
+namespace yard::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr milliseconds kPollInterval{20};
+constexpr milliseconds kClientTimeout{30000};
+
+std::string& BinaryPath() {
+  static std::string path;
+  return path;
+}
+
+std::string Trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+// What server.json says once it is complete and written by `pid`; nullopt before that.
+struct ServerInfo {
+  std::string api;
+  uint16_t port = 0;
+};
+
+std::optional<ServerInfo> ReadServerInfo(const std::string& path, pid_t pid) {
+  auto text = fs::ReadFile(path);
+  if (!text) return std::nullopt;
+  auto json = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  // A file left by an earlier server on the same data dir is not ours.
+  if (!json.contains("pid") || !json["pid"].is_number_integer() || json["pid"].get<pid_t>() != pid) {
+    return std::nullopt;
+  }
+  if (!json.contains("api") || !json["api"].is_string()) return std::nullopt;
+  ServerInfo info;
+  info.api = json["api"].get<std::string>();
+  size_t colon = info.api.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const char* begin = info.api.data() + colon + 1;
+  const char* end = info.api.data() + info.api.size();
+  auto [ptr, error] = std::from_chars(begin, end, info.port);
+  if (error != std::errc() || ptr != end) return std::nullopt;
+  return info;
+}
+
+ProcessResult CouldNotRun(const std::string& what, const Error& error) {
+  ProcessResult result;
+  result.exit_code = -1;
+  result.stderr_data = "test harness: cannot run " + what + ": " + error.message;
+  return result;
+}
+
+}  // namespace
+
+namespace internal {
+bool RegisterYardBinary(const char* path) {
+  BinaryPath() = path;
+  return true;
+}
+}  // namespace internal
+
+Result<std::string> YardBinary() {
+  if (BinaryPath().empty()) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      "YARD_BINARY is not defined for this test target: add "
+                      "target_compile_definitions(TARGET PRIVATE YARD_BINARY=\"$<TARGET_FILE:yard>\")");
+  }
+  return BinaryPath();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+YardServer::YardServer(std::unique_ptr<TempDir> temp, std::string data_dir, Subprocess process)
+    : temp_(std::move(temp)),
+      data_dir_(std::move(data_dir)),
+      log_path_(temp_->File("server.log")),
+      process_(std::move(process)) {}
+
+YardServer::~YardServer() {
+  // Kill outright: after a failed test nobody waits for a graceful stop.
+  if (process_.Running()) ::kill(-process_.pid(), SIGKILL);
+  process_.Terminate(milliseconds(2000));
+}
+
+Result<std::unique_ptr<YardServer>> YardServer::Start(Options options) {
+  std::string binary = TRY(YardBinary());
+  auto temp = std::make_unique<TempDir>();
+  std::string data_dir = options.data_dir.empty() ? temp->File("data") : options.data_dir;
+
+  Subprocess::Spawn spawn;
+  spawn.options.argv = {binary, "server", "--data-dir", data_dir, "--api", "127.0.0.1:0"};
+  for (auto& arg : options.extra_args) spawn.options.argv.push_back(arg);
+  // Nothing from the developer's environment should change what the server does.
+  spawn.options.env = {{"HOME", temp->path()},
+                       {"XDG_CONFIG_HOME", temp->File("config")},
+                       {"XDG_DATA_HOME", temp->File("share")}};
+  spawn.stdout_path = temp->File("server.log");
+  spawn.stderr_path = temp->File("server.log");
+  Subprocess process = TRY(Subprocess::Start(spawn));
+
+  std::unique_ptr<YardServer> server(
+      new YardServer(std::move(temp), std::move(data_dir), std::move(process)));
+  auto fail = [&server](const std::string& why) {
+    return Unexpected(ErrorCode::kInternal,
+                      why + "\n--- server log (" + server->log_path_ + ") ---\n" + server->log());
+  };
+
+  const auto deadline = Clock::now() + options.ready_timeout;
+  std::optional<ServerInfo> info;
+  while (true) {
+    info = ReadServerInfo(server->server_json_path(), server->pid());
+    if (info) break;
+    if (!server->process_.Running()) {
+      auto exited = server->process_.Wait(milliseconds(0));
+      return fail("yard server exited before it was ready (" +
+                  (exited ? exited->Describe() : exited.error().message) + ")");
+    }
+    if (Clock::now() >= deadline) {
+      return fail("yard server did not write " + server->server_json_path() + " within " +
+                  std::to_string(options.ready_timeout.count()) + " ms");
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  server->url_ = info->api;
+  server->port_ = info->port;
+
+  auto token = fs::ReadFile(server->admin_token_path());
+  if (!token) return fail("cannot read admin.token: " + token.error().message);
+  server->admin_token_ = Trim(*token);
+  if (server->admin_token_.empty()) return fail("admin.token is empty");
+  return server;
+}
+
+std::string YardServer::log() const {
+  auto text = fs::ReadFile(log_path_);
+  return text ? *text : "(no log: " + text.error().message + ")";
+}
+
+void YardServer::Signal(int signal) {
+  if (process_.Running()) ::kill(process_.pid(), signal);
+}
+
+Result<ProcessResult> YardServer::Wait(milliseconds timeout) { return process_.Wait(timeout); }
+
+ProcessResult YardServer::Stop(milliseconds timeout) {
+  Signal(SIGTERM);
+  if (auto result = process_.Wait(timeout)) return *result;
+  ProcessResult killed = process_.Terminate(milliseconds(0));
+  killed.timed_out = true;
+  return killed;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+std::unique_ptr<TempDir>& CurrentClientHome() {
+  static std::unique_ptr<TempDir> home;
+  return home;
+}
+
+// Removes the client home when a test ends, so the next test (or the next repetition of the
+// same one) starts without a login.
+class ClientHomeCleaner : public ::testing::EmptyTestEventListener {
+  void OnTestEnd(const ::testing::TestInfo&) override { CurrentClientHome().reset(); }
+};
+
+}  // namespace
+
+const std::string& ClientHome() {
+  static bool cleaner_installed = false;
+  if (!cleaner_installed) {
+    ::testing::UnitTest::GetInstance()->listeners().Append(new ClientHomeCleaner);
+    cleaner_installed = true;
+  }
+  auto& home = CurrentClientHome();
+  if (!home) home = std::make_unique<TempDir>();
+  return home->path();
+}
+
+std::string ClientConfigPath() { return ClientHome() + "/config/stackyard/config.json"; }
+
+ProcessResult RunYard(std::vector<std::string> args, std::map<std::string, std::string> env,
+                      std::optional<std::string> stdin_data) {
+  auto binary = YardBinary();
+  if (!binary) return CouldNotRun("yard", binary.error());
+  ProcessOptions options;
+  options.argv.push_back(*binary);
+  for (auto& arg : args) options.argv.push_back(std::move(arg));
+  const std::string& home = ClientHome();
+  options.env = {{"HOME", home},
+                 {"XDG_CONFIG_HOME", home + "/config"},
+                 {"XDG_DATA_HOME", home + "/share"},
+                 {"YARD_SERVER", ""},
+                 {"YARD_TOKEN", ""}};
+  for (auto& [key, value] : env) options.env[key] = value;
+  options.stdin_data = std::move(stdin_data);
+  options.timeout = kClientTimeout;
+  auto result = RunProcess(options);
+  if (!result) return CouldNotRun("yard", result.error());
+  return *result;
+}
+
+ProcessResult RunTool(std::vector<std::string> argv, std::optional<std::string> stdin_data) {
+  std::string what = argv.empty() ? "(nothing)" : argv.front();
+  ProcessOptions options;
+  options.argv = std::move(argv);
+  options.stdin_data = std::move(stdin_data);
+  options.timeout = kClientTimeout;
+  auto result = RunProcess(options);
+  if (!result) return CouldNotRun(what, result.error());
+  return *result;
+}
+
+}  // namespace yard::testing
