@@ -13,6 +13,7 @@
 
 #include "raw_http.h"
 #include "testing/yard_server.h"
+#include "server_test_base.h"
 
 namespace yard {
 namespace {
@@ -60,21 +61,12 @@ std::string ErrorCodeOf(const RawResponse& response) {
   return error.value("code", "(no code)");
 }
 
-class ApiBadInputTest : public ::testing::Test {
+class ApiBadInputTest : public ServerTestBase {
  protected:
-  virtual std::vector<std::string> ExtraArgs() { return {}; }
-
-  void SetUp() override {
-    auto started = YardServer::Start({.extra_args = ExtraArgs()});
-    ASSERT_TRUE(started) << started.error().message;
-    server_ = std::move(*started);
-  }
-
   // Whatever the test did, the server must still be alive and well.
   void TearDown() override {
-    if (!server_) return;
-    EXPECT_TRUE(server_->Running()) << "the server died:\n" << server_->log();
-    if (!server_->Running()) return;
+    ServerTestBase::TearDown();
+    if (!server_ || !server_->Running()) return;
     auto health = Send(Req{});
     ASSERT_TRUE(health) << "the server no longer answers: " << health.error().message;
     EXPECT_EQ(health->status, 200);
@@ -101,7 +93,6 @@ class ApiBadInputTest : public ::testing::Test {
                .body = std::move(body)};
   }
 
-  std::unique_ptr<YardServer> server_;
 };
 
 TEST_F(ApiBadInputTest, HealthzNeedsNoCredentials) {

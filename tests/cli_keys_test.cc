@@ -13,6 +13,7 @@
 #include "base/fs.h"
 #include "testing/temp_dir.h"
 #include "testing/yard_server.h"
+#include "server_test_base.h"
 
 namespace yard {
 namespace {
@@ -66,27 +67,11 @@ std::string GenerateKey(const TempDir& dir, const std::string& name, const std::
   return dir.File(name);
 }
 
-class KeysTest : public ::testing::Test {
+class KeysTest : public ServerTestBase {
  protected:
   void SetUp() override {
     ASSERT_TRUE(FindExecutable("ssh-keygen")) << "these tests need OpenSSH's ssh-keygen";
-    auto started = YardServer::Start();
-    ASSERT_TRUE(started) << started.error().message;
-    server_ = std::move(*started);
-  }
-
-  void TearDown() override {
-    if (server_) {
-      EXPECT_TRUE(server_->Running()) << "the server died:\n" << server_->log();
-    }
-  }
-
-  std::vector<std::string> As(const std::string& token, std::vector<std::string> args) {
-    args.insert(args.end(), {"--server", server_->url(), "--token", token});
-    return args;
-  }
-  std::vector<std::string> AsAdmin(std::vector<std::string> args) {
-    return As(server_->admin_token(), std::move(args));
+    ServerTestBase::SetUp();
   }
 
   Json ListKeys(const std::string& token) {
@@ -98,7 +83,6 @@ class KeysTest : public ::testing::Test {
   }
 
   TempDir keys_;
-  std::unique_ptr<YardServer> server_;
 };
 
 class KeyTypesTest : public KeysTest, public ::testing::WithParamInterface<KeySpec> {};

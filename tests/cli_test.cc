@@ -15,6 +15,7 @@
 #include "base/fs.h"
 #include "http/client.h"
 #include "testing/yard_server.h"
+#include "server_test_base.h"
 
 namespace yard {
 namespace {
@@ -68,29 +69,8 @@ class DeadPort {
   uint16_t port_ = 0;
 };
 
-class CliTest : public ::testing::Test {
+class CliTest : public ServerTestBase {
  protected:
-  void SetUp() override {
-    auto started = YardServer::Start();
-    ASSERT_TRUE(started) << started.error().message;
-    server_ = std::move(*started);
-  }
-
-  void TearDown() override {
-    if (server_) {
-      EXPECT_TRUE(server_->Running()) << "the server died:\n" << server_->log();
-    }
-  }
-
-  // The global flags that pick this server as `who` (a token).
-  std::vector<std::string> As(const std::string& token, std::vector<std::string> args) {
-    args.insert(args.end(), {"--server", server_->url(), "--token", token});
-    return args;
-  }
-  std::vector<std::string> AsAdmin(std::vector<std::string> args) {
-    return As(server_->admin_token(), std::move(args));
-  }
-
   // Creates a user as admin and returns the secret of their first token.
   std::string CreateUser(const std::string& name) {
     auto created = RunYard(AsAdmin({"users", "create", name, "--json"}));
@@ -109,7 +89,6 @@ class CliTest : public ::testing::Test {
     return response ? response->status : -1;
   }
 
-  std::unique_ptr<YardServer> server_;
 };
 
 TEST_F(CliTest, LoginThenWhoami) {

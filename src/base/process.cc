@@ -141,8 +141,18 @@ int MoveAboveStdio(int fd) { return fd >= 0 && fd < 3 ? fcntl(fd, F_DUPFD_CLOEXE
   // then unblock, so no handler inherited from the parent can run in this half-copied process.
   struct sigaction default_action = {};
   default_action.sa_handler = SIG_DFL;
+  // The kernel's struct sigaction with SIG_DFL, no flags and an empty mask is all zeros on
+  // every architecture, whatever the order of its fields.
+  struct {
+    unsigned long words[4];
+  } kernel_default = {};
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &default_action, nullptr);
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    if (sigaction(sig, &default_action, nullptr) != 0) {
+      // glibc refuses the signals it reserves for itself (32 and 33), yet an ignored
+      // disposition for them is inherited all the same: reset those with the raw call.
+      syscall(SYS_rt_sigaction, sig, &kernel_default, nullptr, sizeof(unsigned long));
+    }
   }
   sigprocmask(SIG_SETMASK, &plan.empty_mask, nullptr);
 
