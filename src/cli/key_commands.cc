@@ -90,9 +90,9 @@ void AddKeyCommands(CLI::App& app, Invocation& invocation) {
   keys->require_subcommand(1);
 
   auto add_options = std::make_shared<AddOptions>();
-  auto* add = keys->add_subcommand(
-      "add",
-      "Add an SSH public key (ed25519, ECDSA, or RSA of 2048 bits or more).\n"
+  auto* add = keys->add_subcommand("add", "Add an SSH public key to your profile");
+  add->footer(
+      "Accepted: ed25519, ECDSA (P-256/384/521), RSA of 2048 bits or more.\n"
       "FILE is a .pub file, or - for standard input; without it ~/.ssh/id_ed25519.pub,\n"
       "id_ecdsa.pub or id_rsa.pub is used.");
   add->add_option("file", add_options->file, "The public key file");

@@ -72,12 +72,13 @@ Status Whoami(Invocation& invocation) {
 }  // namespace
 
 void AddLoginCommands(CLI::App& app, Invocation& invocation) {
-  auto* login = app.add_subcommand(
-      "login",
-      "Check a server and token and remember them for later commands.\n"
+  auto* login = app.add_subcommand("login", "Check a server and token and remember them");
+  login->footer(
+      "Examples:\n"
       "  yard login --server http://127.0.0.1:8420 --token yard_...\n"
       "  yard login --data-dir /var/lib/stackyard   (as the server's admin, on its machine)\n"
-      "Without --token the token is read from standard input.");
+      "Without --token the token is read from standard input. The login is stored in\n"
+      "~/.config/stackyard/config.json (mode 0600); `yard logout` forgets it.");
   auto data_dir = std::make_shared<std::string>();
   login->add_option("--data-dir", *data_dir,
                     "Log in as the admin of the server running on this data dir");

@@ -60,11 +60,11 @@ Status Run(const ServerFlags& flags) {
 
 void AddServerCommand(CLI::App& app, Invocation& invocation) {
   auto flags = std::make_shared<ServerFlags>();
-  auto* command = app.add_subcommand(
-      "server",
-      "Run the Stackyard server in the foreground until SIGTERM or SIGINT.\n"
-      "On first start it creates the user 'admin' and writes its API token to\n"
-      "DATA_DIR/admin.token; once ready it writes DATA_DIR/server.json with the API URL.");
+  auto* command = app.add_subcommand("server", "Run the Stackyard server (until SIGTERM or SIGINT)");
+  command->footer(
+      "On first start the server creates the user 'admin' and writes its API token to\n"
+      "DATA_DIR/admin.token (mode 0600). Once ready it writes DATA_DIR/server.json with the\n"
+      "API URL. One server per data dir: a second one refuses to start.");
   command->add_option("--data-dir", flags->data_dir,
                       "Where state lives (default: /var/lib/stackyard as root, else "
                       "~/.local/share/stackyard)");
