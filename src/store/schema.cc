@@ -41,8 +41,32 @@ CREATE TABLE ssh_keys (
 CREATE INDEX ssh_keys_user ON ssh_keys(user_id);
 )sql";
 
+constexpr std::string_view kProjects = R"sql(
+CREATE TABLE projects (
+  id             INTEGER PRIMARY KEY,
+  name           TEXT NOT NULL UNIQUE,
+  source_kind    TEXT NOT NULL CHECK (source_kind IN ('remote', 'local', 'hosted')),
+  source_url     TEXT NOT NULL DEFAULT '',   -- URL or path mirrored from; '' when hosted
+  repo_path      TEXT NOT NULL,              -- the bare repository under the data dir
+  created_at     INTEGER NOT NULL,
+  created_by     INTEGER NOT NULL REFERENCES users(id),
+  refreshed_at   INTEGER,
+  refresh_error  TEXT NOT NULL DEFAULT ''    -- why the last refresh failed; '' if it did not
+);
+
+CREATE TABLE project_members (
+  project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role        TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+  added_at    INTEGER NOT NULL,
+  PRIMARY KEY (project_id, user_id)
+);
+CREATE INDEX project_members_user ON project_members(user_id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "users and credentials", kUsersAndCredentials},
+    Migration{2, "projects", kProjects},
 };
 
 }  // namespace

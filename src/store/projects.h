@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "store/database.h"
+
+namespace yard::store {
+
+/// Where a project's code comes from.
+enum class SourceKind {
+  kRemote,  // mirrored from a Git URL; refreshed on demand and periodically
+  kLocal,   // mirrored from a repository on the server's filesystem
+  kHosted,  // the server's own repository; code arrives by `git push`
+};
+
+std::string_view SourceKindName(SourceKind kind);
+Result<SourceKind> ParseSourceKind(std::string_view name);
+
+enum class MemberRole { kOwner, kMember };
+
+std::string_view MemberRoleName(MemberRole role);
+
+struct Project {
+  int64_t id = 0;
+  std::string name;
+  SourceKind source_kind = SourceKind::kHosted;
+  std::string source_url;  // empty for hosted projects
+  std::string repo_path;   // the bare repository under the data dir
+  int64_t created_at = 0;
+  int64_t created_by = 0;  // user id
+  std::optional<int64_t> refreshed_at;
+  std::string refresh_error;  // empty when the last refresh succeeded
+};
+
+/// The projects and project_members tables. Thread-safe.
+class ProjectStore {
+ public:
+  ProjectStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  /// Inserts the project and makes `project.created_by` its owner, in one transaction.
+  /// kAlreadyExists when the name is taken.
+  Result<Project> Create(Project project);
+  /// kNotFound when absent.
+  Result<Project> FindByName(const std::string& name);
+  Result<std::vector<Project>> List();
+  /// Projects `user_id` is a member of.
+  Result<std::vector<Project>> ListForUser(int64_t user_id);
+  /// The user's role in the project, or nullopt when not a member.
+  Result<std::optional<MemberRole>> RoleOf(int64_t project_id, int64_t user_id);
+  /// Records the outcome of a refresh; an empty error means it succeeded.
+  Status RecordRefresh(int64_t project_id, const std::string& error);
+  Status Delete(int64_t project_id);
+
+ private:
+  Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace yard::store
