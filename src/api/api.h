@@ -5,6 +5,7 @@
 
 #include "api/router.h"
 #include "base/clock.h"
+#include "projects/project_service.h"
 #include "store/api_tokens.h"
 #include "store/ssh_keys.h"
 #include "store/users.h"
@@ -17,6 +18,7 @@ struct Services {
   store::UserStore& users;
   store::ApiTokenStore& tokens;
   store::SshKeyStore& keys;
+  projects::ProjectService& projects;
   const Clock& clock;
 };
 
@@ -28,6 +30,9 @@ void AddUserRoutes(Router& router, Services& services);
 void AddTokenRoutes(Router& router, Services& services);
 /// /api/v1/users/me/keys...
 void AddKeyRoutes(Router& router, Services& services);
+
+/// /api/v1/projects...
+void AddProjectRoutes(Router& router, Services& services);
 
 /// All of the above.
 void AddAllRoutes(Router& router, Services& services);

@@ -9,6 +9,7 @@
 #include "api/json.h"
 #include "auth/credentials.h"
 #include "store/migrations.h"
+#include "testing/temp_dir.h"
 #include "testing/fake_clock.h"
 
 namespace yard::api {
@@ -48,9 +49,12 @@ class ApiFixture : public ::testing::Test {
   store::UserStore users_{*db_, clock_};
   store::ApiTokenStore tokens_{*db_, clock_};
   store::SshKeyStore keys_{*db_, clock_};
+  testing::TempDir dir_;
+  store::ProjectStore project_store_{*db_, clock_};
+  projects::ProjectService projects_{project_store_, {.repos_dir = dir_.File("repos")}};
   auth::Authenticator authenticator_{tokens_};
   Router router_{authenticator_};
-  Services services_{*db_, users_, tokens_, keys_, clock_};
+  Services services_{*db_, users_, tokens_, keys_, projects_, clock_};
   std::string admin_token_;
   std::string user_token_;
 };

@@ -18,6 +18,7 @@ void AddAllRoutes(Router& router, Services& services) {
   AddUserRoutes(router, services);
   AddTokenRoutes(router, services);
   AddKeyRoutes(router, services);
+  AddProjectRoutes(router, services);
 }
 
 }  // namespace yard::api

@@ -24,6 +24,8 @@ class ApiClient {
   Result<Json> Call(const std::string& method, const std::string& path, const Json* body);
 
   const std::string& server() const { return server_; }
+  /// How long one call may take (30 s unless changed).
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
 
  private:
   ApiClient(http::Client client, std::string server, std::string token)

@@ -27,7 +27,9 @@ void AddLoginCommands(CLI::App& app, Invocation& invocation);
 void AddTokenCommands(CLI::App& app, Invocation& invocation);
 void AddKeyCommands(CLI::App& app, Invocation& invocation);
 void AddUserCommands(CLI::App& app, Invocation& invocation);
+void AddProjectCommands(CLI::App& app, Invocation& invocation);
 void AddServerCommand(CLI::App& app, Invocation& invocation);
+void AddStackCommands(CLI::App& app, Invocation& invocation);
 
 /// Parses the command line and runs the chosen command. Returns the process exit code:
 /// 0 success, 1 failure, 2 usage error.

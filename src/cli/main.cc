@@ -56,6 +56,8 @@ int Main(int argc, char** argv) {
   AddTokenCommands(app, invocation);
   AddKeyCommands(app, invocation);
   AddUserCommands(app, invocation);
+  AddProjectCommands(app, invocation);
+  AddStackCommands(app, invocation);
   AddVersionCommand(app, invocation);
 
   try {

@@ -14,6 +14,7 @@ struct ServerFlags {
   std::string api = "127.0.0.1:8420";
   std::string log_level = "info";
   int request_timeout_seconds = 15;
+  int refresh_interval_seconds = 300;
 };
 
 // "HOST:PORT" or "[V6]:PORT"; port 0 picks a free port.
@@ -53,6 +54,7 @@ Status Run(const ServerFlags& flags) {
   options.data_dir = flags.data_dir.empty() ? server::DefaultDataDir() : flags.data_dir;
   TRY(ParseListen(flags.api, options.api_host, options.api_port));
   options.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
+  options.refresh_interval = std::chrono::seconds(flags.refresh_interval_seconds);
   return server::RunServer(options);
 }
 
@@ -77,6 +79,10 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "disconnected")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  command->add_option("--refresh-interval", flags->refresh_interval_seconds,
+                      "Seconds between fetches of mirrored projects from their source (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 7 * 24 * 3600));
   command->callback([&invocation, flags] { invocation.status = Run(*flags); });
 }
 

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -89,7 +90,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       : io(io_context),
         handler(std::move(request_handler)),
         options(std::move(server_options)),
-        acceptor(io_context) {}
+        acceptor(io_context) {
+    if (options.handler_threads > 0) workers.emplace(options.handler_threads);
+  }
+  ~Impl() {
+    if (workers) workers->join();
+  }
+
+  // Runs the handler on a worker thread when there are workers (so that a slow handler never
+  // stalls other connections), else inline; either way the coroutine resumes on the io thread.
+  asio::awaitable<Response> Handle(Request& request);
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(tcp::socket socket);
@@ -99,6 +109,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   Handler handler;
   ServerOptions options;
   tcp::acceptor acceptor;
+  std::optional<asio::thread_pool> workers;
   uint16_t bound_port = 0;
   bool stopping = false;
   // All open connections. Only touched on the io_context's thread.
@@ -121,6 +132,14 @@ Response Server::Impl::Dispatch(Request& request) {
     log::Error("{} {} {}: unhandled exception", request.remote, request.method, request.target);
   }
   return Response{.status = 500, .body = ErrorBody("internal", "internal error; see the server log")};
+}
+
+asio::awaitable<Response> Server::Impl::Handle(Request& request) {
+  if (!workers) co_return Dispatch(request);
+  co_return co_await asio::co_spawn(
+      workers->get_executor(),
+      [this, &request]() -> asio::awaitable<Response> { co_return Dispatch(request); },
+      asio::use_awaitable);
 }
 
 asio::awaitable<void> Server::Impl::Accept() {
@@ -204,7 +223,7 @@ asio::awaitable<void> Server::Impl::Serve(tcp::socket socket) {
       Request request = ToRequest(parser.get(), remote);
       version = parser.get().version();
       keep_alive = parser.get().keep_alive() && !stopping;
-      response = Dispatch(request);
+      response = co_await Handle(request);
       if (log::Enabled(log::Level::kDebug)) {
         auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - started)

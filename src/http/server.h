@@ -34,11 +34,15 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30000};
   /// Connections beyond this many are answered 503 and closed at once.
   size_t max_connections = 1024;
+  /// Threads that run the handler, so that one slow request (a git fetch, say) never stalls
+  /// the others. 0 runs handlers on the io_context's thread.
+  size_t handler_threads = 4;
 };
 
-/// Serves `handler` on a TCP endpoint. The handler runs on the io_context's thread(s) and must
-/// not block for long. Start, Stop and the destructor must be called on the io_context's
-/// thread or before it runs.
+/// Serves `handler` on a TCP endpoint. Connections are served on the io_context's thread; the
+/// handler runs on a pool of options.handler_threads threads, so it must be thread-safe and
+/// may block. Start, Stop and the destructor must be called on the io_context's thread or
+/// before it runs; the destructor waits for handlers in flight.
 class Server {
  public:
   Server(boost::asio::io_context& io, Handler handler, ServerOptions options);

@@ -20,6 +20,8 @@ class DataDir {
   std::string ServerInfoPath() const { return fs::Join(root_, "server.json"); }
   std::string AdminTokenPath() const { return fs::Join(root_, "admin.token"); }
   std::string LockPath() const { return fs::Join(root_, "server.lock"); }
+  /// Bare repositories of projects: repos/<project>.git.
+  std::string ReposPath() const { return fs::Join(root_, "repos"); }
 
  private:
   DataDir(std::string root, fs::FileLock lock) : root_(std::move(root)), lock_(std::move(lock)) {}

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,8 @@
 #include "base/fs.h"
 #include "base/version.h"
 #include "http/server.h"
+#include "projects/mirror_refresher.h"
+#include "projects/project_service.h"
 #include "server/bootstrap.h"
 #include "server/data_dir.h"
 #include "store/migrations.h"
@@ -76,11 +79,15 @@ Status RunServer(const ServerOptions& options) {
   store::UserStore users(*db, clock);
   store::ApiTokenStore tokens(*db, clock);
   store::SshKeyStore keys(*db, clock);
+  store::ProjectStore project_store(*db, clock);
   TRY(BootstrapAdmin(*db, users, tokens, data_dir.AdminTokenPath()));
+  projects::ProjectService projects(project_store, {.repos_dir = data_dir.ReposPath()});
+  std::optional<projects::MirrorRefresher> refresher;
+  if (options.refresh_interval.count() > 0) refresher.emplace(projects, options.refresh_interval);
 
   auth::Authenticator authenticator(tokens);
   api::Router router(authenticator);
-  api::Services services{*db, users, tokens, keys, clock};
+  api::Services services{*db, users, tokens, keys, projects, clock};
   api::AddAllRoutes(router, services);
 
   asio::io_context io(1);
@@ -93,14 +100,8 @@ Status RunServer(const ServerOptions& options) {
       http_options);
   TRY_CTX(api_server.Start(), "API listener");
 
-  std::string url = ApiUrl(options.api_host, api_server.port());
-  nlohmann::json info = {{"api", url},
-                         {"pid", ::getpid()},
-                         {"version", kVersion},
-                         {"data_dir", data_dir.root()}};
-  TRY(fs::AtomicWriteFile(data_dir.ServerInfoPath(), info.dump(2) + "\n", 0644));
-  log::Info("stackyard {} serving the API on {} (data dir {})", kVersion, url, data_dir.root());
-
+  // Signals are caught from here on: server.json below tells clients (and supervisors) that
+  // the server is ready, and a SIGTERM sent the moment it appears must stop it gracefully.
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
     if (error) return;
@@ -111,6 +112,14 @@ Status RunServer(const ServerOptions& options) {
     }
     asio::co_spawn(io, Drain(io, api_server, options.shutdown_grace), asio::detached);
   });
+  std::string url = ApiUrl(options.api_host, api_server.port());
+  nlohmann::json info = {{"api", url},
+                         {"pid", ::getpid()},
+                         {"version", kVersion},
+                         {"data_dir", data_dir.root()}};
+  TRY(fs::AtomicWriteFile(data_dir.ServerInfoPath(), info.dump(2) + "\n", 0644));
+  log::Info("stackyard {} serving the API on {} (data dir {})", kVersion, url, data_dir.root());
+
   io.run();
   log::Info("stopped");
   return Ok();

@@ -14,6 +14,8 @@ struct ServerOptions {
   std::string api_host = "127.0.0.1";
   uint16_t api_port = 8420;
   std::chrono::milliseconds request_timeout{15000};
+  /// How often mirrored projects are fetched from their source; 0 turns it off.
+  std::chrono::seconds refresh_interval{300};
   /// How long in-flight requests may take to finish after SIGTERM.
   std::chrono::milliseconds shutdown_grace{10000};
 };
