@@ -15,6 +15,7 @@ struct ServerFlags {
   std::string log_level = "info";
   int request_timeout_seconds = 15;
   int refresh_interval_seconds = 300;
+  int api_threads = 4;
 };
 
 // "HOST:PORT" or "[V6]:PORT"; port 0 picks a free port.
@@ -55,6 +56,7 @@ Status Run(const ServerFlags& flags) {
   TRY(ParseListen(flags.api, options.api_host, options.api_port));
   options.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
   options.refresh_interval = std::chrono::seconds(flags.refresh_interval_seconds);
+  options.api_threads = static_cast<size_t>(flags.api_threads);
   return server::RunServer(options);
 }
 
@@ -79,6 +81,11 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "disconnected")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  command->add_option("--api-threads", flags->api_threads,
+                      "Threads that run API requests, so a slow one (creating a project clones "
+                      "it) never holds up the rest; 0 runs them on the I/O thread")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   command->add_option("--refresh-interval", flags->refresh_interval_seconds,
                       "Seconds between fetches of mirrored projects from their source (0: never)")
       ->capture_default_str()

@@ -95,6 +95,7 @@ Status RunServer(const ServerOptions& options) {
   http_options.host = options.api_host;
   http_options.port = options.api_port;
   http_options.request_timeout = options.request_timeout;
+  http_options.handler_threads = options.api_threads;
   http::Server api_server(
       io, [&router](const http::Request& request) { return router.Handle(request); },
       http_options);

@@ -14,6 +14,8 @@ struct ServerOptions {
   std::string api_host = "127.0.0.1";
   uint16_t api_port = 8420;
   std::chrono::milliseconds request_timeout{15000};
+  /// Threads that run API handlers (0: on the I/O thread itself).
+  size_t api_threads = 4;
   /// How often mirrored projects are fetched from their source; 0 turns it off.
   std::chrono::seconds refresh_interval{300};
   /// How long in-flight requests may take to finish after SIGTERM.
