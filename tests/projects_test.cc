@@ -1,5 +1,5 @@
-// Projects against the real server and the real git: mirror a local repository with two
-// branches, see each head and its manifest state, push a commit, refresh, see it.
+// Projects against the real server and the real git: mirror a repository with two branches,
+// see each head and its manifest state, push a commit to it, refresh, see it.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -36,6 +36,10 @@ class ProjectsTest : public ServerTestBase {
     Write("stackyard.yaml", kInvalid);
     Commit("break the port");
     Git({"-C", source_, "checkout", "-q", "main"});
+    // The repository the project mirrors, as a Git host would hold it: bare, pushed to.
+    origin_ = work_.File("origin.git");
+    Git({"init", "-q", "--bare", "-b", "main", origin_});
+    Git({"-C", source_, "push", "-q", origin_, "main", "feature"});
   }
 
   void Git(std::vector<std::string> args) {
@@ -72,11 +76,12 @@ class ProjectsTest : public ServerTestBase {
   }
 
   testing::TempDir work_;
-  std::string source_;
+  std::string source_;  // a developer's clone
+  std::string origin_;  // what the project mirrors
 };
 
 TEST_F(ProjectsTest, MirrorShowPushRefresh) {
-  Json created = YardJson({"projects", "create", "shop", "--from", source_});
+  Json created = YardJson({"projects", "create", "shop", "--from", "file://" + origin_});
   ASSERT_TRUE(created.is_object());
   EXPECT_EQ(created["source"]["kind"], "local");
   EXPECT_EQ(Branch(created, "main")["commit"], Head("main"));
@@ -88,9 +93,10 @@ TEST_F(ProjectsTest, MirrorShowPushRefresh) {
   EXPECT_THAT(feature["manifest"]["diagnostics"][0]["text"].get<std::string>(),
               HasSubstr("stackyard.yaml:4:"));
 
-  // A new commit on main reaches the project on refresh, and only then.
+  // A commit pushed to main reaches the project on refresh, and only then.
   Write("README", "hello\n");
   Commit("second");
+  Git({"-C", source_, "push", "-q", origin_, "main"});
   EXPECT_NE(Branch(YardJson({"projects", "show", "shop"}), "main")["commit"], Head("main"));
   Json refreshed = YardJson({"projects", "refresh", "shop"});
   EXPECT_EQ(Branch(refreshed, "main")["commit"], Head("main"));
