@@ -1,10 +1,11 @@
-// libFuzzer target: the manifest parser and validator must neither crash nor hang on any
-// input. Built and run by fuzz/run (clang, -fsanitize=fuzzer,address).
+// libFuzzer target: the manifest parser, validator and env resolver must neither crash nor
+// hang on any input. Built and run by fuzz/run (clang, -fsanitize=fuzzer,address).
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "manifest/env_resolver.h"
 #include "manifest/manifest.h"
 #include "manifest/resolved_json.h"
 
@@ -19,5 +20,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)yard::manifest::FormatDiagnostic(diagnostic);
   }
   (void)yard::manifest::ResolvedJson(result.stack);
+  if (result.ok()) {
+    // Valid stacks go on to resolution, where imports and interpolation can cycle or blow up.
+    yard::manifest::SeededRandom random(1);
+    yard::manifest::InMemoryGeneratedValues generated(random);
+    yard::manifest::DeploymentContext context{.stage = "development",
+                                              .deployment = "dev",
+                                              .project = "shop",
+                                              .branch = "main",
+                                              .commit = std::string(40, 'a'),
+                                              .domain = "localhost"};
+    auto resolution = yard::manifest::ResolveEnv(result.stack, context, {}, generated);
+    (void)yard::manifest::EnvResolutionJson(resolution);
+  }
   return 0;
 }
