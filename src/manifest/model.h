@@ -142,6 +142,7 @@ struct Service {
   // Both. Components always have a build; add-ons only when they build an image.
   std::optional<Build> build;
   std::optional<int> port;
+  Location port_where;  // set when `port` is written, even if it was invalid
   std::vector<int> ports;
   std::optional<Health> health;
   std::vector<EnvVar> env;

@@ -388,6 +388,7 @@ std::optional<Service> ParseService(Reader& reader, const Field& item, size_t in
   }
 
   if (const Field* port = map.Get("port")) {
+    service.port_where = port->where;
     if (auto number = reader.Integer(*port, prefix, "port", 1, kMaxPort)) {
       service.port = static_cast<int>(*number);
     }

@@ -196,7 +196,10 @@ class Checker {
                           where, endpoint.port, noun));
       }
     }
-    if (service.health && service.health->kind == HealthKind::kHttp && !service.port) {
+    // An invalid port has been reported already; "add a port" would only confuse.
+    bool port_written = service.port_where.line > 0;
+    if (service.health && service.health->kind == HealthKind::kHttp && !service.port &&
+        !port_written) {
       Error(service.health->where, prefix,
             fmt::format("health.http needs the {}'s port; add \"port:\"", noun));
     }
