@@ -3,11 +3,11 @@
 
 #include "git/bare_repository.h"
 
-#include <chrono>
-#include <filesystem>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
 
 #include "git/git_command.h"
 #include "git/test_repo.h"
@@ -51,7 +51,7 @@ class BareRepositoryTest : public ::testing::Test {
     first_ = CommitAll(source_, "First commit", kTime1);
     Git(source_, {"checkout", "--quiet", "-b", "feature"});
     WriteFile(source_, "feature.txt", "feature\n");
-    feature_ = CommitAll(source_, "Add feature", kTime2, "Bob");
+    feature_ = CommitAll(source_, "Add feature", kTime2, "Reviewer");
     Git(source_, {"checkout", "--quiet", "main"});
     WriteFile(source_, "stackyard.yaml", "version: 2\n");
     main_ = CommitAll(source_, "Second commit", kTime3);
@@ -76,8 +76,9 @@ TEST_F(BareRepositoryTest, MirrorByPathHasBothBranches) {
   ASSERT_TRUE(branches) << branches.error().message;
   EXPECT_THAT(
       *branches,
-      ElementsAre(Branch{"feature", feature_, "Add feature", "Bob", "Bob@example.com", kTime2},
-                  Branch{"main", main_, "Second commit", "Ada", "Ada@example.com", kTime3}));
+      ElementsAre(
+          Branch{"feature", feature_, "Add feature", "Reviewer", "Reviewer@example.com", kTime2},
+          Branch{"main", main_, "Second commit", "Tester", "Tester@example.com", kTime3}));
   EXPECT_EQ(*repo.ResolveCommit("main"), main_);
   EXPECT_EQ(*repo.ResolveCommit("feature"), feature_);
   // The URL is not kept in the mirror's config.

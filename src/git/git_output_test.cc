@@ -14,14 +14,14 @@ const std::string kSha2(40, 'b');
 
 TEST(ParseBranchesTest, ParsesRecords) {
   std::string output = "feature\0"s + kSha1 + "\0Bob\0<bob@example.com>\0"s + "1700000100\0"s +
-                       "Add feature\0\n"s + "main\0"s + kSha2 + "\0Ada\0<ada@x>\0"s +
+                       "Add feature\0\n"s + "main\0"s + kSha2 + "\0Tester\0<tester@x>\0"s +
                        "1700000200\0\0\n"s;
   auto branches = ParseBranches(output);
   ASSERT_TRUE(branches) << branches.error().message;
   ASSERT_EQ(branches->size(), 2u);
   EXPECT_EQ((*branches)[0],
             (Branch{"feature", kSha1, "Add feature", "Bob", "bob@example.com", 1700000100}));
-  EXPECT_EQ((*branches)[1], (Branch{"main", kSha2, "", "Ada", "ada@x", 1700000200}));
+  EXPECT_EQ((*branches)[1], (Branch{"main", kSha2, "", "Tester", "tester@x", 1700000200}));
 }
 
 TEST(ParseBranchesTest, EmptyOutputIsNoBranches) {

@@ -24,7 +24,7 @@ void InitSource(const std::string& dir);
 /// `git add -A && git commit -m subject` at `commit_time` by `author` <author@example.com>;
 /// returns the new commit id.
 std::string CommitAll(const std::string& dir, const std::string& subject, int64_t commit_time,
-                      const std::string& author = "Ada");
+                      const std::string& author = "Tester");
 
 /// The names in directory `dir`, sorted (for "nothing was left behind" checks).
 std::vector<std::string> DirEntries(const std::string& dir);
