@@ -51,10 +51,7 @@ Result<std::pair<ApiToken, User>> ApiTokenStore::FindByHash(const std::string& h
   if (token.expires_at && *token.expires_at <= clock_.NowUnix()) {
     return Unexpected(ErrorCode::kNotFound, "token expired");
   }
-  User user{.id = query.ColumnInt(7),
-            .name = query.ColumnText(8),
-            .role = query.ColumnText(9) == "admin" ? Role::kAdmin : Role::kUser,
-            .created_at = query.ColumnInt(10)};
+  User user = ReadUserColumns(query, 7);
   return std::pair{std::move(token), std::move(user)};
 }
 

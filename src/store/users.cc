@@ -7,16 +7,18 @@ namespace {
 
 constexpr std::string_view kColumns = "id, name, role, created_at";
 
-User ReadUser(const Statement& row) {
-  return User{
-      .id = row.ColumnInt(0),
-      .name = row.ColumnText(1),
-      .role = row.ColumnText(2) == "admin" ? Role::kAdmin : Role::kUser,
-      .created_at = row.ColumnInt(3),
-  };
-}
+User ReadUser(const Statement& row) { return ReadUserColumns(row, 0); }
 
 }  // namespace
+
+User ReadUserColumns(const Statement& row, int first) {
+  return User{
+      .id = row.ColumnInt(first),
+      .name = row.ColumnText(first + 1),
+      .role = row.ColumnText(first + 2) == "admin" ? Role::kAdmin : Role::kUser,
+      .created_at = row.ColumnInt(first + 3),
+  };
+}
 
 std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "user"; }
 

@@ -24,6 +24,10 @@ struct User {
   int64_t created_at = 0;
 };
 
+/// Reads a user from the columns id, name, role, created_at of `row`, starting at column
+/// `first`: for queries that join users with another table.
+User ReadUserColumns(const Statement& row, int first);
+
 /// The users table. Names are validated by the caller (base/names.h). Thread-safe.
 class UserStore {
  public:
