@@ -5,6 +5,7 @@
 
 #include "api/router.h"
 #include "base/clock.h"
+#include "deployments/deployment_service.h"
 #include "projects/project_service.h"
 #include "store/api_tokens.h"
 #include "store/ssh_keys.h"
@@ -20,6 +21,9 @@ struct Services {
   store::SshKeyStore& keys;
   projects::ProjectService& projects;
   const Clock& clock;
+  deployments::DeploymentService* deployments = nullptr;
+  store::DeploymentStore* deployment_store = nullptr;
+  std::string build_logs_dir;
 };
 
 /// GET /healthz and GET /api/v1/version.
@@ -33,6 +37,9 @@ void AddKeyRoutes(Router& router, Services& services);
 
 /// /api/v1/projects...
 void AddProjectRoutes(Router& router, Services& services);
+
+/// /api/v1/projects/{project}/deployments...
+void AddDeploymentRoutes(Router& router, Services& services);
 
 /// All of the above.
 void AddAllRoutes(Router& router, Services& services);

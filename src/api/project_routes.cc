@@ -98,6 +98,16 @@ void AddProjectRoutes(Router& router, Services& services) {
              [&services](const RouteContext& context) -> Result<http::Response> {
                store::Project project = TRY(
                    services.projects.FindAsOwner(context.Param("project"), context.principal->user));
+               if (services.deployment_store != nullptr) {
+                 int64_t count = TRY(services.deployment_store->CountForProject(project.id));
+                 if (count > 0) {
+                   return Unexpected(ErrorCode::kFailedPrecondition,
+                                     fmt::format("project '{}' has {} deployment{}; delete {} "
+                                                 "first",
+                                                 project.name, count, count == 1 ? "" : "s",
+                                                 count == 1 ? "it" : "them"));
+                 }
+               }
                TRY(services.projects.Delete(project));
                return http::Response{.status = 204};
              });

@@ -58,4 +58,6 @@ bool Enabled(Level level) { return Logger().should_log(ToSpd(level)); }
 
 void Write(Level level, std::string_view message) { Logger().log(ToSpd(level), message); }
 
+void Flush() { Logger().flush(); }
+
 }  // namespace yard::log

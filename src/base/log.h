@@ -18,6 +18,8 @@ Result<Level> ParseLevel(std::string_view name);
 void SetLevel(Level level);
 bool Enabled(Level level);
 void Write(Level level, std::string_view message);
+/// Writes out what is buffered (before the process ends without unwinding).
+void Flush();
 
 template <typename... Args>
 void Log(Level level, fmt::format_string<Args...> format, Args&&... args) {

@@ -57,6 +57,7 @@ int Main(int argc, char** argv) {
   AddKeyCommands(app, invocation);
   AddUserCommands(app, invocation);
   AddProjectCommands(app, invocation);
+  AddDeploymentCommands(app, invocation);
   AddStackCommands(app, invocation);
   AddVersionCommand(app, invocation);
 

@@ -16,6 +16,8 @@ struct ServerFlags {
   int request_timeout_seconds = 15;
   int refresh_interval_seconds = 300;
   int api_threads = 4;
+  std::string engine;
+  std::string domain = "localhost";
 };
 
 // "HOST:PORT" or "[V6]:PORT"; port 0 picks a free port.
@@ -57,6 +59,13 @@ Status Run(const ServerFlags& flags) {
   options.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
   options.refresh_interval = std::chrono::seconds(flags.refresh_interval_seconds);
   options.api_threads = static_cast<size_t>(flags.api_threads);
+  if (!flags.engine.empty() && !flags.engine.starts_with("unix://")) {
+    return Unexpected(ErrorCode::kUsage,
+                      fmt::format("invalid --engine '{}': expected unix:///path/to/engine.sock",
+                                  flags.engine));
+  }
+  options.engine = flags.engine;
+  options.domain = flags.domain;
   return server::RunServer(options);
 }
 
@@ -90,6 +99,13 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "Seconds between fetches of mirrored projects from their source (0: never)")
       ->capture_default_str()
       ->check(CLI::Range(0, 7 * 24 * 3600));
+  command->add_option("--engine", flags->engine,
+                      "A container engine's API socket to use, e.g. unix:///run/docker.sock "
+                      "(default: the server starts its own podman service under DATA_DIR/engine "
+                      "when a deployment first needs it)");
+  command->add_option("--domain", flags->domain,
+                      "Base domain of deployments' public URLs")
+      ->capture_default_str();
   command->callback([&invocation, flags] { invocation.status = Run(*flags); });
 }
 

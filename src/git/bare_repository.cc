@@ -161,4 +161,45 @@ Status BareRepository::Fetch(std::string_view url, std::chrono::milliseconds tim
   return Ok();
 }
 
+Result<std::string> BareRepository::Archive(std::string_view commit, std::string_view dir,
+                                            size_t max_bytes) const {
+  std::string sha = TRY(ResolveCommit(commit));
+  if (TRY(Stat(sha, dir)) != EntryKind::kDirectory) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' is not a directory at commit {}", dir, sha.substr(0, 12)));
+  }
+  std::string tree = dir.empty() || dir == "." ? sha : fmt::format("{}:{}", sha, dir);
+  ProcessResult result = TRY(RunGitChecked({.args = {"archive", "--format=tar", tree},
+                                            .git_dir = path_,
+                                            .max_output_bytes = max_bytes + 1},
+                                           fmt::format("cannot archive '{}'", dir)));
+  if (result.output_truncated || result.stdout_data.size() > max_bytes) {
+    return Unexpected(ErrorCode::kTooLarge,
+                      fmt::format("'{}' at commit {} is larger than {} bytes as a tar", dir,
+                                  sha.substr(0, 12), max_bytes));
+  }
+  return std::move(result.stdout_data);
+}
+
+Status BareRepository::CloneBranch(std::string_view branch, const std::string& path,
+                                   std::chrono::milliseconds timeout) const {
+  std::string target = fs::Absolute(path);
+  if (fs::Exists(target)) {
+    return Unexpected(ErrorCode::kAlreadyExists, fmt::format("{} already exists", target));
+  }
+  std::string sha = TRY(ResolveCommit(fmt::format("refs/heads/{}", branch)));
+  (void)sha;
+  StagingDir staging = TRY(StagingDir::Create(target, "checkout"));
+  // --no-hardlinks: the code volume must not share inodes with the project's repository.
+  ProcessResult clone =
+      TRY(RunGit({.args = {"clone", "--no-hardlinks", "--quiet", "--branch", std::string(branch),
+                           "--", path_, staging.path()},
+                  .timeout = timeout}));
+  if (!clone.Succeeded()) {
+    return Unexpected(ErrorCode::kIo, fmt::format("cannot check out branch '{}': {}", branch,
+                                                  SummarizeStderr(clone.stderr_data)));
+  }
+  return staging.MoveTo(target);
+}
+
 }  // namespace yard::git

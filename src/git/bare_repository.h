@@ -77,6 +77,19 @@ class BareRepository {
   /// kNotFound for an unknown commit or a missing `dir`.
   Result<std::vector<TreeEntry>> ListTree(std::string_view commit, std::string_view dir) const;
 
+  /// An uncompressed tar of directory `dir` ("" for the root) at `commit`, with `dir` as the
+  /// archive's root (`git archive COMMIT:DIR`): a build context. Deterministic for a commit.
+  /// Errors: as ListTree; kTooLarge beyond `max_bytes`.
+  Result<std::string> Archive(std::string_view commit, std::string_view dir,
+                              size_t max_bytes) const;
+
+  /// Checks out branch `branch` into a new working repository at `path` (a development
+  /// deployment's code volume), with the branch's upstream set to this repository. Cloned
+  /// beside `path` and renamed into place: `path` is complete or absent. Errors:
+  /// kAlreadyExists when `path` exists; kNotFound for an unknown branch; kIo; kTimeout.
+  Status CloneBranch(std::string_view branch, const std::string& path,
+                     std::chrono::milliseconds timeout) const;
+
   /// The absolute path of the repository directory.
   const std::string& path() const { return path_; }
 

@@ -1,8 +1,11 @@
 #include "http/client.h"
 
+#include <fmt/core.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,10 +13,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <optional>
-
-#include <fmt/core.h>
+#include <vector>
 
 namespace yard::http {
 namespace {
@@ -23,6 +24,17 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
+constexpr size_t kStreamChunkBytes = 64 * 1024;
+using SteadyClock = std::chrono::steady_clock;
+// Stands for "no limit" while keeping deadline arithmetic far from overflow.
+constexpr std::chrono::milliseconds kNoLimit = std::chrono::hours(24 * 365);
+
+// When the server last sent something; written and read only on the calling thread.
+struct Activity {
+  bool request_sent = false;
+  SteadyClock::time_point last = SteadyClock::now();
+  void Touch() { last = SteadyClock::now(); }
+};
 
 bhttp::request<bhttp::string_body> ToBeast(const ClientRequest& request, const std::string& host) {
   bhttp::request<bhttp::string_body> out;
@@ -70,6 +82,52 @@ asio::awaitable<void> Exchange(Stream& stream, bhttp::request<bhttp::string_body
   result = FromBeast(parser.get());
 }
 
+// Reads the header, then hands the body on in pieces as they arrive.
+template <typename Stream>
+asio::awaitable<void> StreamingExchange(Stream& stream, bhttp::request<bhttp::string_body>& request,
+                                        const Client::BodySink& on_body_chunk, Activity& activity,
+                                        std::optional<Result<Response>>& result) {
+  auto [write_error, written] = co_await bhttp::async_write(stream, request, kAwaitable);
+  if (write_error) {
+    result = Unexpected(ErrorCode::kIo, "send request: " + write_error.message());
+    co_return;
+  }
+  activity.Touch();
+  activity.request_sent = true;
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::buffer_body> parser;
+  parser.body_limit(boost::none);
+  auto [header_error, header_read] =
+      co_await bhttp::async_read_header(stream, buffer, parser, kAwaitable);
+  if (header_error) {
+    result = Unexpected(ErrorCode::kIo, "read response: " + header_error.message());
+    co_return;
+  }
+  activity.Touch();
+  Response response;
+  const auto& header = parser.get();
+  response.status = static_cast<int>(header.result_int());
+  response.content_type = std::string(header[bhttp::field::content_type]);
+  for (const auto& field : header) {
+    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  std::vector<char> chunk(kStreamChunkBytes);
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    auto [error, read] = co_await bhttp::async_read(stream, buffer, parser, kAwaitable);
+    if (error == bhttp::error::need_buffer) error = {};
+    if (error) {
+      result = Unexpected(ErrorCode::kIo, "read response body: " + error.message());
+      co_return;
+    }
+    activity.Touch();
+    size_t got = chunk.size() - parser.get().body().size;
+    if (got > 0) on_body_chunk(std::string_view(chunk.data(), got));
+  }
+  result = std::move(response);
+}
+
 }  // namespace
 
 Result<Endpoint> Endpoint::Parse(std::string_view url) {
@@ -115,7 +173,13 @@ std::string Endpoint::ToString() const {
   return fmt::format("http://{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
-Result<Response> Client::Send(const ClientRequest& request, std::chrono::milliseconds timeout) {
+namespace {
+
+// Connects, runs the exchange made by `make_exchange` and enforces the time limits.
+template <typename MakeExchange>
+Result<Response> RunExchange(const Endpoint& endpoint, const ClientRequest& request,
+                             std::chrono::milliseconds timeout,
+                             std::chrono::milliseconds idle_timeout, MakeExchange make_exchange) {
   for (const auto& [name, value] : request.headers) {
     if ((name + value).find_first_of("\r\n") != std::string::npos) {
       return Unexpected(ErrorCode::kInvalidArgument,
@@ -124,19 +188,35 @@ Result<Response> Client::Send(const ClientRequest& request, std::chrono::millise
   }
   asio::io_context io;
   std::optional<Result<Response>> result;
+  Activity activity;
   std::string host_header =
-      endpoint_.kind == Endpoint::Kind::kUnix ? "localhost" : endpoint_.host + ":" + endpoint_.port;
+      endpoint.kind == Endpoint::Kind::kUnix ? "localhost" : endpoint.host + ":" + endpoint.port;
   auto beast_request = ToBeast(request, host_header);
   auto unreachable = [&](const beast::error_code& error) {
     return Unexpected(ErrorCode::kUnavailable,
-                      fmt::format("cannot reach {}: {}", endpoint_.ToString(), error.message()));
+                      fmt::format("cannot reach {}: {}", endpoint.ToString(), error.message()));
   };
+  // Far-off limits stand for "none" without overflowing the time arithmetic below.
+  timeout = std::min(timeout, kNoLimit);
+  idle_timeout = std::min(idle_timeout, kNoLimit);
+  const auto deadline = SteadyClock::now() + timeout;
+  bool idle_expired = false;
 
-  // Runs the exchange for at most `timeout`; past it, closes the socket and lets the
+  // Runs the exchange until it finishes, the deadline passes or, once the request is sent, the
+  // server stays silent for idle_timeout. Past a limit, closes the socket and lets the
   // coroutine finish with an aborted operation, so that nothing outlives this call.
   auto run = [&](auto& socket, auto body) -> bool {
     asio::co_spawn(io, body(), asio::detached);
-    io.run_for(timeout);
+    while (!io.stopped()) {
+      auto until = deadline;
+      if (activity.request_sent) until = std::min(until, activity.last + idle_timeout);
+      auto now = SteadyClock::now();
+      if (now >= until) {
+        idle_expired = until < deadline;
+        break;
+      }
+      io.run_for(until - now);
+    }
     if (result) return true;
     beast::error_code ignored;
     socket.close(ignored);
@@ -145,22 +225,22 @@ Result<Response> Client::Send(const ClientRequest& request, std::chrono::millise
     return false;
   };
   bool finished = false;
-  if (endpoint_.kind == Endpoint::Kind::kUnix) {
+  if (endpoint.kind == Endpoint::Kind::kUnix) {
     asio::local::stream_protocol::socket socket(io);
     finished = run(socket, [&]() -> asio::awaitable<void> {
-      auto [error] = co_await socket.async_connect(endpoint_.path, kAwaitable);
+      auto [error] = co_await socket.async_connect(endpoint.path, kAwaitable);
       if (error) {
         result = unreachable(error);
         co_return;
       }
-      co_await Exchange(socket, beast_request, result);
+      co_await make_exchange(socket, beast_request, activity, result);
     });
   } else {
     asio::ip::tcp::socket socket(io);
     asio::ip::tcp::resolver resolver(io);
     finished = run(socket, [&]() -> asio::awaitable<void> {
       auto [resolve_error, addresses] =
-          co_await resolver.async_resolve(endpoint_.host, endpoint_.port, kAwaitable);
+          co_await resolver.async_resolve(endpoint.host, endpoint.port, kAwaitable);
       if (resolve_error) {
         result = unreachable(resolve_error);
         co_return;
@@ -170,15 +250,42 @@ Result<Response> Client::Send(const ClientRequest& request, std::chrono::millise
         result = unreachable(error);
         co_return;
       }
-      co_await Exchange(socket, beast_request, result);
+      co_await make_exchange(socket, beast_request, activity, result);
     });
   }
   if (!finished) {
-    return Unexpected(ErrorCode::kTimeout,
-                      fmt::format("{} did not answer within {} ms", endpoint_.ToString(),
-                                  timeout.count()));
+    if (idle_expired) {
+      return Unexpected(
+          ErrorCode::kTimeout,
+          fmt::format("{} sent nothing for {} ms", endpoint.ToString(), idle_timeout.count()));
+    }
+    return Unexpected(ErrorCode::kTimeout, fmt::format("{} did not answer within {} ms",
+                                                       endpoint.ToString(), timeout.count()));
+  }
+  if (!result) {
+    return Unexpected(ErrorCode::kInternal, "HTTP exchange ended without a result");
   }
   return std::move(*result);
+}
+
+}  // namespace
+
+Result<Response> Client::Send(const ClientRequest& request, std::chrono::milliseconds timeout) {
+  return RunExchange(endpoint_, request, timeout, std::chrono::milliseconds::max(),
+                     [](auto& stream, auto& beast_request, Activity&, auto& result) {
+                       return Exchange(stream, beast_request, result);
+                     });
+}
+
+Result<Response> Client::SendStreaming(const ClientRequest& request,
+                                       std::chrono::milliseconds timeout,
+                                       const BodySink& on_body_chunk,
+                                       std::chrono::milliseconds idle_timeout) {
+  return RunExchange(
+      endpoint_, request, timeout, idle_timeout,
+      [&on_body_chunk](auto& stream, auto& beast_request, Activity& activity, auto& result) {
+        return StreamingExchange(stream, beast_request, on_body_chunk, activity, result);
+      });
 }
 
 }  // namespace yard::http

@@ -4,6 +4,7 @@
 // proxy APIs on unix sockets). One connection per request.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +44,20 @@ class Client {
   /// reached, kTimeout when `timeout` passes first, kIo for a broken response. An HTTP error
   /// status is not an error here: it comes back in Response::status.
   Result<Response> Send(const ClientRequest& request, std::chrono::milliseconds timeout);
+
+  /// Called with each piece of a response body as it arrives, on the caller's thread.
+  using BodySink = std::function<void(std::string_view chunk)>;
+
+  /// Like Send, but hands the body to `on_body_chunk` piece by piece as it arrives instead of
+  /// collecting it, with no size limit: for build output, progress streams and bodies that
+  /// end when the server closes the connection. The returned Response has the status and
+  /// headers and an empty body. `timeout` bounds the whole exchange; `idle_timeout` (from the
+  /// moment the request is sent) bounds each wait for the next byte. On kTimeout, whatever
+  /// arrived before has already been passed on.
+  Result<Response> SendStreaming(
+      const ClientRequest& request, std::chrono::milliseconds timeout,
+      const BodySink& on_body_chunk,
+      std::chrono::milliseconds idle_timeout = std::chrono::milliseconds::max());
 
   const Endpoint& endpoint() const { return endpoint_; }
 

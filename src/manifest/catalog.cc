@@ -47,8 +47,9 @@ void ApplyCatalogDefaults(std::string_view name, Location where, Service& addon)
     return out;
   };
   addon.catalog = std::string(name);
+  // The images are built by Stackyard itself from images/catalog/ (see images/catalog_images.h).
   if (name == "postgres") {
-    addon.image = "docker.io/library/postgres:16";
+    addon.image = "localhost/stackyard/catalog/postgres:15";
     addon.port = 5432;
     addon.storage = {{"data", "/var/lib/postgresql/data", {}, where, where}};
     addon.health = CatalogHealth("pg_isready -U \"$POSTGRES_USER\" -d \"$POSTGRES_DB\"", where);
@@ -67,7 +68,7 @@ void ApplyCatalogDefaults(std::string_view name, Location where, Service& addon)
     return;
   }
   if (name == "redis") {
-    addon.image = "docker.io/library/redis:7";
+    addon.image = "localhost/stackyard/catalog/redis:7";
     addon.command =
         Command{true, {"redis-server --appendonly yes --requirepass \"$REDIS_PASSWORD\""}, where};
     addon.port = 6379;

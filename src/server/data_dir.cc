@@ -1,6 +1,7 @@
 #include "server/data_dir.h"
 
 #include <fmt/core.h>
+#include <openssl/rand.h>
 
 namespace yard::server {
 
@@ -18,6 +19,25 @@ Result<DataDir> DataDir::Open(const std::string& path) {
     return Unexpected(lock.error().WithContext("data dir"));
   }
   return DataDir(std::move(root), std::move(*lock));
+}
+
+Result<std::string> DataDir::InstallationId() const {
+  std::string path = fs::Join(root_, "installation.id");
+  if (fs::Exists(path)) {
+    std::string text = TRY(fs::ReadFile(path));
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (text.size() == 12) return text;
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      fmt::format("{} is damaged: expected 12 characters", path));
+  }
+  unsigned char bytes[6];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    return Unexpected(ErrorCode::kInternal, "no randomness for the installation id");
+  }
+  std::string id;
+  for (unsigned char byte : bytes) id += fmt::format("{:02x}", byte);
+  TRY(fs::AtomicWriteFile(path, id + "\n", 0644));
+  return id;
 }
 
 }  // namespace yard::server

@@ -22,6 +22,19 @@ class DataDir {
   std::string LockPath() const { return fs::Join(root_, "server.lock"); }
   /// Bare repositories of projects: repos/<project>.git.
   std::string ReposPath() const { return fs::Join(root_, "repos"); }
+  /// Deployments' volumes: volumes/<project>/<deployment>/... (see controller/workspace.h).
+  std::string VolumesPath() const { return fs::Join(root_, "volumes"); }
+  /// Volumes of deleted deployments, kept until removed by hand.
+  std::string TrashPath() const { return fs::Join(root_, "trash"); }
+  /// Build logs: builds/<build id>.log.
+  std::string BuildLogsPath() const { return fs::Join(root_, "builds"); }
+  /// The server's own Podman service: socket and containers.conf.
+  std::string EnginePath() const { return fs::Join(root_, "engine"); }
+
+  /// A random id made on first use and kept in `installation.id`. It labels every engine
+  /// object of this installation, so that two servers sharing one engine never touch each
+  /// other's containers.
+  Result<std::string> InstallationId() const;
 
  private:
   DataDir(std::string root, fs::FileLock lock) : root_(std::move(root)), lock_(std::move(lock)) {}

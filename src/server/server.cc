@@ -15,6 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "controller/controller.h"
+#include "deployments/deployment_service.h"
+#include "manifest/env_resolver.h"
+#include "runtime/lazy_engine.h"
+#include "store/deployments.h"
 #include "api/router.h"
 #include "auth/authenticator.h"
 #include "base/clock.h"
@@ -85,9 +90,37 @@ Status RunServer(const ServerOptions& options) {
   std::optional<projects::MirrorRefresher> refresher;
   if (options.refresh_interval.count() > 0) refresher.emplace(projects, options.refresh_interval);
 
+  // Deployments: the engine (started on first use), the controller and its workers.
+  store::DeploymentStore deployment_store(*db, clock);
+  std::string installation = TRY(data_dir.InstallationId());
+  runtime::LazyEngine engine({.data_dir = data_dir.root()}, options.engine, installation);
+  manifest::SystemRandom random;
+  controller::SocketProber prober;
+  controller::ControllerContext controller_context;
+  controller_context.deployments = &deployment_store;
+  controller_context.projects = &project_store;
+  controller_context.runtime = &engine;
+  controller_context.naming = {.installation = installation,
+                               .volumes_dir = data_dir.VolumesPath()};
+  controller_context.build_logs_dir = data_dir.BuildLogsPath();
+  controller_context.trash_dir = data_dir.TrashPath();
+  controller_context.clock = &clock;
+  controller_context.random = &random;
+  controller_context.prober = &prober;
+  controller_context.domain = options.domain;
+  controller::Controller controller(controller_context);
+  if (Status started = controller.Start(); !started) {
+    // The API stays up (users can still stop or delete); workers retry on their own.
+    log::Warn("deployments: {}", started.error().message);
+  }
+  deployments::DeploymentService deployment_service(deployment_store, &controller);
+
   auth::Authenticator authenticator(tokens);
   api::Router router(authenticator);
   api::Services services{*db, users, tokens, keys, projects, clock};
+  services.deployments = &deployment_service;
+  services.deployment_store = &deployment_store;
+  services.build_logs_dir = data_dir.BuildLogsPath();
   api::AddAllRoutes(router, services);
 
   asio::io_context io(1);
@@ -122,7 +155,16 @@ Status RunServer(const ServerOptions& options) {
   log::Info("stackyard {} serving the API on {} (data dir {})", kVersion, url, data_dir.root());
 
   io.run();
+  // Workers finish their step; one in the middle of a build is left to the process exit —
+  // the build is marked failed and retried at the next start.
+  bool workers_done = controller.Stop(std::chrono::seconds(5));
+  engine.Stop();
   log::Info("stopped");
+  if (!workers_done) {
+    log::Info("a build was cut short; it is retried at the next start");
+    log::Flush();
+    std::_Exit(0);
+  }
   return Ok();
 }
 

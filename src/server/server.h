@@ -18,6 +18,11 @@ struct ServerOptions {
   size_t api_threads = 4;
   /// How often mirrored projects are fetched from their source; 0 turns it off.
   std::chrono::seconds refresh_interval{300};
+  /// A container engine's API socket ("unix:///run/docker.sock"); empty: the server starts
+  /// its own `podman system service` when a deployment first needs it.
+  std::string engine;
+  /// The base domain of deployments' public URLs.
+  std::string domain = "localhost";
   /// How long in-flight requests may take to finish after SIGTERM.
   std::chrono::milliseconds shutdown_grace{10000};
 };

@@ -64,9 +64,58 @@ CREATE TABLE project_members (
 CREATE INDEX project_members_user ON project_members(user_id);
 )sql";
 
+constexpr std::string_view kDeployments = R"sql(
+CREATE TABLE deployments (
+  id              INTEGER PRIMARY KEY,
+  -- No cascade: a project with deployments cannot be deleted (ProjectService refuses first).
+  project_id      INTEGER NOT NULL REFERENCES projects(id),
+  name            TEXT NOT NULL,
+  stage           TEXT NOT NULL,             -- a stage id of the manifest
+  branch          TEXT NOT NULL,
+  params          TEXT NOT NULL DEFAULT '{}', -- JSON object: param id -> value
+  env             TEXT NOT NULL DEFAULT '{}', -- JSON object: variable -> value, for components
+  cpu_millis      INTEGER NOT NULL DEFAULT 0, -- CPU limit per container in 1/1000 CPU; 0: none
+  memory_bytes    INTEGER NOT NULL DEFAULT 0, -- memory limit per container; 0: none
+  desired         TEXT NOT NULL CHECK (desired IN ('running', 'stopped', 'deleted')),
+  target_commit   TEXT NOT NULL DEFAULT '',   -- the commit to run; '' until resolved
+  release_commit  TEXT NOT NULL DEFAULT '',   -- the commit whose images run now; '' before
+  release_images  TEXT NOT NULL DEFAULT '{}', -- JSON object: service id -> image reference
+  generations     TEXT NOT NULL DEFAULT '{}', -- JSON object: service id -> restart generation
+  build_nonce     INTEGER NOT NULL DEFAULT 0, -- bumped by a rebuild request
+  release_nonce   INTEGER NOT NULL DEFAULT 0, -- the build_nonce the release was built for
+  phase           TEXT NOT NULL DEFAULT 'creating',
+  reason          TEXT NOT NULL DEFAULT '',   -- why the phase is what it is, in plain words
+  created_at      INTEGER NOT NULL,
+  created_by      INTEGER NOT NULL REFERENCES users(id),
+  updated_at      INTEGER NOT NULL,
+  UNIQUE (project_id, name)
+);
+
+-- Values drawn for ${generate:...} (passwords and the like): kept for the deployment's life.
+CREATE TABLE deployment_values (
+  deployment_id  INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  key            TEXT NOT NULL,               -- SERVICE/WHERE/VARIABLE#N (see env_resolver.h)
+  value          TEXT NOT NULL,
+  PRIMARY KEY (deployment_id, key)
+);
+
+CREATE TABLE builds (
+  id             INTEGER PRIMARY KEY,
+  deployment_id  INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  commit_id      TEXT NOT NULL,
+  state          TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed')),
+  error          TEXT NOT NULL DEFAULT '',
+  images         TEXT NOT NULL DEFAULT '{}',  -- JSON object: service id -> image reference
+  started_at     INTEGER NOT NULL,
+  finished_at    INTEGER
+);
+CREATE INDEX builds_deployment ON builds(deployment_id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "users and credentials", kUsersAndCredentials},
     Migration{2, "projects", kProjects},
+    Migration{3, "deployments", kDeployments},
 };
 
 }  // namespace

@@ -195,8 +195,10 @@ const std::string& ClientHome() {
 
 std::string ClientConfigPath() { return ClientHome() + "/config/stackyard/config.json"; }
 
-ProcessResult RunYard(std::vector<std::string> args, std::map<std::string, std::string> env,
-                      std::optional<std::string> stdin_data) {
+namespace {
+ProcessResult RunYardWith(std::vector<std::string> args, std::map<std::string, std::string> env,
+                          std::optional<std::string> stdin_data,
+                          std::chrono::milliseconds timeout) {
   auto binary = YardBinary();
   if (!binary) return CouldNotRun("yard", binary.error());
   ProcessOptions options;
@@ -210,10 +212,20 @@ ProcessResult RunYard(std::vector<std::string> args, std::map<std::string, std::
                  {"YARD_TOKEN", ""}};
   for (auto& [key, value] : env) options.env[key] = value;
   options.stdin_data = std::move(stdin_data);
-  options.timeout = kClientTimeout;
+  options.timeout = timeout;
   auto result = RunProcess(options);
   if (!result) return CouldNotRun("yard", result.error());
   return *result;
+}
+}  // namespace
+
+ProcessResult RunYard(std::vector<std::string> args, std::map<std::string, std::string> env,
+                      std::optional<std::string> stdin_data) {
+  return RunYardWith(std::move(args), std::move(env), std::move(stdin_data), kClientTimeout);
+}
+
+ProcessResult RunYardFor(std::chrono::milliseconds timeout, std::vector<std::string> args) {
+  return RunYardWith(std::move(args), {}, {}, timeout);
 }
 
 ProcessResult RunTool(std::vector<std::string> argv, std::optional<std::string> stdin_data) {

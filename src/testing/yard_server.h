@@ -105,6 +105,9 @@ const std::string& ClientHome();
 ProcessResult RunYard(std::vector<std::string> args, std::map<std::string, std::string> env = {},
                       std::optional<std::string> stdin_data = {});
 
+/// RunYard with another timeout, for commands that wait (builds, `--wait`).
+ProcessResult RunYardFor(std::chrono::milliseconds timeout, std::vector<std::string> args);
+
 /// The config file `yard login` writes for RunYard's default environment.
 std::string ClientConfigPath();
 

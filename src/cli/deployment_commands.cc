@@ -1,0 +1,381 @@
+// `yard deployments ...`: create, list, show (the status tree), start, stop, restart,
+// rebuild, delete, builds, build-log. Deployments are named PROJECT/DEPLOYMENT.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/core.h>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "http/message.h"
+
+namespace yard::cli {
+namespace {
+
+struct Target {
+  std::string project;
+  std::string deployment;
+};
+
+Result<Target> ParseTarget(const std::string& text) {
+  size_t slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size() ||
+      text.find('/', slash + 1) != std::string::npos) {
+    return Unexpected(ErrorCode::kUsage,
+                      fmt::format("'{}' is not PROJECT/DEPLOYMENT (e.g. shop/dev)", text));
+  }
+  return Target{text.substr(0, slash), text.substr(slash + 1)};
+}
+
+std::string Path(const Target& target) {
+  return fmt::format("/api/v1/projects/{}/deployments/{}", http::PercentEncode(target.project),
+                     http::PercentEncode(target.deployment));
+}
+
+std::string Coloured(const std::string& text, const std::string& colour) {
+  if (!::isatty(STDOUT_FILENO)) return text;
+  const char* code = colour == "green" ? "32" : colour == "red" ? "31" : "33";
+  return fmt::format("\033[{}m{}\033[0m", code, text);
+}
+
+std::string Short(const Json& commit) {
+  return commit.is_string() ? commit.get<std::string>().substr(0, 12) : "-";
+}
+
+void PrintDeployment(const Json& d) {
+  const Json& status = d["status"];
+  std::string colour = Cell(status, "colour");
+  std::printf("Deployment %s/%s  %s\n", Cell(d, "project").c_str(), Cell(d, "name").c_str(),
+              Coloured(fmt::format("● {} ({})", Cell(status, "phase"), colour), colour).c_str());
+  std::printf("  stage %s · branch %s · commit %s\n", Cell(d, "stage").c_str(),
+              Cell(d, "branch").c_str(), Short(d["commit"]).c_str());
+  const Json& size = d["size"];
+  if (!size["cpus"].is_null() || !size["memory_bytes"].is_null()) {
+    std::printf("  size  cpus %s · memory %s\n",
+                size["cpus"].is_null() ? "unlimited" : size["cpus"].dump().c_str(),
+                size["memory_bytes"].is_null()
+                    ? "unlimited"
+                    : fmt::format("{} MiB", size["memory_bytes"].get<int64_t>() >> 20).c_str());
+  }
+  for (const Json& reason : status["reasons"]) {
+    std::printf("  - %s\n", reason.get<std::string>().c_str());
+  }
+  if (status["services"].empty()) return;
+  std::printf("\n");
+  Table table({"SERVICE", "KIND", "STATE", "HEALTH", "RESTARTS", "ADDRESS", "STARTED", "IMAGE"});
+  for (const Json& service : status["services"]) {
+    table.AddRow({Cell(service, "id"), Cell(service, "kind"), Cell(service, "state"),
+                  Cell(service, "health"), Cell(service, "restarts"), Cell(service, "address"),
+                  Cell(service, "started_at"), Cell(service, "image")});
+  }
+  table.Print("");
+  for (const Json& service : status["services"]) {
+    bool broken = !service["last_exit_code"].is_null() || !service["reason"].is_null();
+    if (!broken || service["state"] == "running") continue;
+    std::printf("\n%s: %s", Cell(service, "id").c_str(), Cell(service, "reason").c_str());
+    if (!service["last_exit_code"].is_null()) {
+      std::printf(" (last exit code %s)", service["last_exit_code"].dump().c_str());
+    }
+    std::printf("\n");
+    for (const Json& line : service["last_log"]) {
+      std::printf("  | %s\n", line.get<std::string>().c_str());
+    }
+  }
+}
+
+// Polls until the deployment is running and green, or has failed; progress on stderr.
+Result<Json> Wait(ApiClient& client, const Target& target, std::chrono::seconds timeout,
+                  bool quiet) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;
+  while (true) {
+    Json d = TRY(client.Get(Path(target)));
+    const Json& status = d["status"];
+    std::string phase = Cell(status, "phase");
+    std::string colour = Cell(status, "colour");
+    std::string line = phase;
+    if (!status["reasons"].empty()) line += ": " + status["reasons"][0].get<std::string>();
+    if (!quiet && line != last) std::fprintf(stderr, "  %s\n", line.c_str());
+    last = line;
+    if (phase == "running" && colour == "green") return d;
+    if (phase == "failed") {
+      return Unexpected(ErrorCode::kFailedPrecondition,
+                        fmt::format("{}/{} failed: {}", target.project, target.deployment, line));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return Unexpected(ErrorCode::kTimeout,
+                        fmt::format("{}/{} is not healthy after {} s (now {}); `yard deployments "
+                                    "show {}/{}` tells more",
+                                    target.project, target.deployment, timeout.count(), line,
+                                    target.project, target.deployment));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+Result<std::map<std::string, std::string>> Pairs(const std::vector<std::string>& items,
+                                                 const char* flag) {
+  std::map<std::string, std::string> out;
+  for (const std::string& item : items) {
+    size_t equals = item.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return Unexpected(ErrorCode::kUsage,
+                        fmt::format("{} '{}' is not KEY=VALUE", flag, item));
+    }
+    out[item.substr(0, equals)] = item.substr(equals + 1);
+  }
+  return out;
+}
+
+struct Flags {
+  std::string target;
+  std::string project;
+  std::string stage;
+  std::string branch;
+  std::vector<std::string> params;
+  std::vector<std::string> env;
+  std::string cpus;
+  std::string memory;
+  std::string service;
+  int64_t build = 0;
+  bool wait = false;
+  int timeout = 600;
+  bool yes = false;
+};
+
+Status Finish(Invocation& invocation, ApiClient& client, const Target& target, Json d,
+              const Flags& flags, const char* done) {
+  if (flags.wait) {
+    if (!invocation.json) std::fprintf(stderr, "Waiting for %s/%s…\n", target.project.c_str(),
+                                       target.deployment.c_str());
+    d = TRY(Wait(client, target, std::chrono::seconds(flags.timeout), invocation.json));
+  }
+  if (invocation.json) {
+    PrintJson(d);
+  } else {
+    if (!flags.wait) std::printf("%s\n\n", done);
+    PrintDeployment(d);
+  }
+  return Ok();
+}
+
+Status Create(Invocation& invocation, const Flags& flags) {
+  Target target = TRY(ParseTarget(flags.target));
+  Json body = {{"name", target.deployment}};
+  if (!flags.stage.empty()) body["stage"] = flags.stage;
+  if (!flags.branch.empty()) body["branch"] = flags.branch;
+  body["params"] = TRY(Pairs(flags.params, "--param"));
+  body["env"] = TRY(Pairs(flags.env, "--env"));
+  Json size = Json::object();
+  if (!flags.cpus.empty()) size["cpus"] = flags.cpus;
+  if (!flags.memory.empty()) size["memory"] = flags.memory;
+  if (!size.empty()) body["size"] = size;
+  ApiClient client = TRY(Connect(invocation));
+  Json d = TRY(client.Post(fmt::format("/api/v1/projects/{}/deployments",
+                                       http::PercentEncode(target.project)),
+                           body));
+  return Finish(invocation, client, target, d, flags,
+                "Created; it is being built and started (`--wait` waits for it).");
+}
+
+Status List(Invocation& invocation, const std::string& project) {
+  ApiClient client = TRY(Connect(invocation));
+  Json listed = TRY(client.Get(
+      fmt::format("/api/v1/projects/{}/deployments", http::PercentEncode(project))));
+  if (invocation.json) {
+    PrintJson(listed);
+    return Ok();
+  }
+  Table table({"NAME", "STAGE", "BRANCH", "PHASE", "COLOUR", "COMMIT", "CREATED"});
+  for (const Json& d : listed["deployments"]) {
+    table.AddRow({Cell(d, "name"), Cell(d, "stage"), Cell(d, "branch"),
+                  Cell(d["status"], "phase"), Cell(d["status"], "colour"), Short(d["commit"]),
+                  Cell(d, "created_at")});
+  }
+  table.Print(fmt::format("No deployments. Create one with `yard deployments create {}/NAME "
+                          "--stage development`.",
+                          project));
+  return Ok();
+}
+
+Status Show(Invocation& invocation, const Flags& flags) {
+  Target target = TRY(ParseTarget(flags.target));
+  ApiClient client = TRY(Connect(invocation));
+  Json d = TRY(client.Get(Path(target)));
+  return Finish(invocation, client, target, d, flags, "");
+}
+
+Status Act(Invocation& invocation, const Flags& flags, const std::string& verb,
+           const char* done) {
+  Target target = TRY(ParseTarget(flags.target));
+  ApiClient client = TRY(Connect(invocation));
+  Json body = Json::object();
+  if (!flags.service.empty()) body["service"] = flags.service;
+  Json d = TRY(client.Post(Path(target) + "/" + verb, body));
+  return Finish(invocation, client, target, d, flags, done);
+}
+
+Status Delete(Invocation& invocation, const Flags& flags) {
+  Target target = TRY(ParseTarget(flags.target));
+  if (!flags.yes) {
+    return Unexpected(ErrorCode::kUsage,
+                      fmt::format("deleting {}/{} stops it and moves its volumes (code and data) "
+                                  "to the server's trash; run again with --yes to confirm",
+                                  target.project, target.deployment));
+  }
+  ApiClient client = TRY(Connect(invocation));
+  TRY(client.Delete(Path(target)));
+  if (flags.wait) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(flags.timeout);
+    while (true) {
+      auto d = client.Get(Path(target));
+      if (!d && d.error().code == ErrorCode::kNotFound) break;
+      if (!d) return Unexpected(d.error());
+      if (std::chrono::steady_clock::now() > deadline) {
+        return Unexpected(ErrorCode::kTimeout, "the deployment is still being deleted");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+  if (invocation.json) {
+    PrintJson({{"deleted", flags.target}});
+  } else {
+    std::printf(flags.wait ? "Deleted %s.\n" : "Deleting %s.\n", flags.target.c_str());
+  }
+  return Ok();
+}
+
+Status Builds(Invocation& invocation, const Flags& flags) {
+  Target target = TRY(ParseTarget(flags.target));
+  ApiClient client = TRY(Connect(invocation));
+  Json listed = TRY(client.Get(Path(target) + "/builds"));
+  if (invocation.json) {
+    PrintJson(listed);
+    return Ok();
+  }
+  Table table({"ID", "COMMIT", "STATE", "STARTED", "FINISHED", "ERROR"});
+  for (const Json& build : listed["builds"]) {
+    table.AddRow({Cell(build, "id"), Short(build["commit"]), Cell(build, "state"),
+                  Cell(build, "started_at"), Cell(build, "finished_at"), Cell(build, "error")});
+  }
+  table.Print("No builds yet.");
+  return Ok();
+}
+
+Status BuildLog(Invocation& invocation, const Flags& flags) {
+  Target target = TRY(ParseTarget(flags.target));
+  ApiClient client = TRY(Connect(invocation));
+  int64_t id = flags.build;
+  if (id == 0) {
+    Json listed = TRY(client.Get(Path(target) + "/builds"));
+    if (listed["builds"].empty()) {
+      return Unexpected(ErrorCode::kNotFound, fmt::format("{} has no builds yet", flags.target));
+    }
+    id = listed["builds"][0]["id"].get<int64_t>();
+  }
+  Json build = TRY(client.Get(fmt::format("{}/builds/{}/log", Path(target), id)));
+  if (invocation.json) {
+    PrintJson(build);
+  } else {
+    std::fputs(build["log"].get<std::string>().c_str(), stdout);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
+  auto* deployments = app.add_subcommand(
+      "deployments", "Create and operate deployments: running instances of a project's stack");
+  deployments->alias("dep");
+  deployments->require_subcommand(1);
+  auto flags = std::make_shared<Flags>();
+  auto add_target = [&](CLI::App* command) {
+    command->add_option("deployment", flags->target, "PROJECT/DEPLOYMENT, e.g. shop/dev")
+        ->required();
+  };
+  auto add_wait = [&](CLI::App* command) {
+    command->add_flag("--wait", flags->wait,
+                      "Wait until every service is running and healthy (progress on stderr)");
+    command->add_option("--timeout", flags->timeout, "Seconds --wait waits at most")
+        ->capture_default_str();
+  };
+
+  auto* create = deployments->add_subcommand(
+      "create", "Create a deployment: check out or build the branch and start it");
+  add_target(create);
+  create->add_option("--stage", flags->stage,
+                     "A stage of the stack: development, staging, production, or your own "
+                     "(default: the first)");
+  create->add_option("--branch", flags->branch, "The branch to follow (default: main)");
+  create->add_option("--param", flags->params, "KEY=VALUE for a param of the stack (repeatable)");
+  create->add_option("--env", flags->env,
+                     "KEY=VALUE set in every component's environment, over the manifest's "
+                     "(repeatable)");
+  create->add_option("--cpus", flags->cpus, "CPU limit per container, e.g. 0.5");
+  create->add_option("--memory", flags->memory, "Memory limit per container, e.g. 512m or 2g");
+  add_wait(create);
+  create->callback([&invocation, flags] { invocation.status = Create(invocation, *flags); });
+
+  auto* list = deployments->add_subcommand("list", "List a project's deployments");
+  list->add_option("project", flags->project, "The project")->required();
+  list->callback([&invocation, flags] { invocation.status = List(invocation, flags->project); });
+
+  auto* show = deployments->add_subcommand(
+      "show", "Show a deployment's status: phase, colour, reasons and every service");
+  add_target(show);
+  add_wait(show);
+  show->callback([&invocation, flags] { invocation.status = Show(invocation, *flags); });
+
+  auto* start = deployments->add_subcommand("start", "Start a stopped deployment");
+  add_target(start);
+  add_wait(start);
+  start->callback([&invocation, flags] {
+    invocation.status = Act(invocation, *flags, "start", "Starting.");
+  });
+
+  auto* stop = deployments->add_subcommand(
+      "stop", "Stop a deployment: its containers go, its volumes (code, data) stay");
+  add_target(stop);
+  stop->callback([&invocation, flags] {
+    invocation.status = Act(invocation, *flags, "stop", "Stopping.");
+  });
+
+  auto* restart = deployments->add_subcommand(
+      "restart", "Restart a deployment, or one of its services, in fresh containers");
+  add_target(restart);
+  restart->add_option("service", flags->service, "Only this component or add-on");
+  add_wait(restart);
+  restart->callback([&invocation, flags] {
+    invocation.status = Act(invocation, *flags, "restart", "Restarting.");
+  });
+
+  auto* rebuild = deployments->add_subcommand(
+      "rebuild", "Build the branch's head again and roll it out");
+  add_target(rebuild);
+  add_wait(rebuild);
+  rebuild->callback([&invocation, flags] {
+    invocation.status = Act(invocation, *flags, "rebuild", "Rebuilding.");
+  });
+
+  auto* remove = deployments->add_subcommand(
+      "delete", "Delete a deployment; its volumes are moved to the server's trash");
+  add_target(remove);
+  remove->add_flag("--yes", flags->yes, "Confirm the deletion");
+  add_wait(remove);
+  remove->callback([&invocation, flags] { invocation.status = Delete(invocation, *flags); });
+
+  auto* builds = deployments->add_subcommand("builds", "List a deployment's builds");
+  add_target(builds);
+  builds->callback([&invocation, flags] { invocation.status = Builds(invocation, *flags); });
+
+  auto* build_log = deployments->add_subcommand("build-log", "Print a build's log");
+  add_target(build_log);
+  build_log->add_option("build", flags->build, "The build id (default: the newest)");
+  build_log->callback([&invocation, flags] { invocation.status = BuildLog(invocation, *flags); });
+}
+
+}  // namespace yard::cli

@@ -1,0 +1,60 @@
+#pragma once
+
+// What the controller works with, gathered so that tests can swap the engine, the probes and
+// the clocks.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "base/clock.h"
+#include "controller/naming.h"
+#include "manifest/env_resolver.h"
+#include "runtime/runtime.h"
+#include "store/deployments.h"
+#include "store/projects.h"
+
+namespace yard::controller {
+
+/// Network probes for health checks (the command kind goes through Runtime::Exec).
+class Prober {
+ public:
+  virtual ~Prober() = default;
+  /// True when GET http://HOST:PORT/PATH answers 2xx or 3xx within `timeout`.
+  virtual bool Http(const std::string& host, int port, const std::string& path,
+                    std::chrono::milliseconds timeout) = 0;
+  /// True when a TCP connection to HOST:PORT opens within `timeout`.
+  virtual bool Tcp(const std::string& host, int port, std::chrono::milliseconds timeout) = 0;
+};
+
+/// Real sockets.
+class SocketProber final : public Prober {
+ public:
+  bool Http(const std::string& host, int port, const std::string& path,
+            std::chrono::milliseconds timeout) override;
+  bool Tcp(const std::string& host, int port, std::chrono::milliseconds timeout) override;
+};
+
+struct ControllerContext {
+  store::DeploymentStore* deployments = nullptr;
+  store::ProjectStore* projects = nullptr;
+  runtime::Runtime* runtime = nullptr;
+  Naming naming;
+  std::string build_logs_dir;  // DATA_DIR/builds
+  std::string trash_dir;       // DATA_DIR/trash
+  const Clock* clock = nullptr;
+  manifest::RandomSource* random = nullptr;
+  Prober* prober = nullptr;
+  std::function<std::chrono::steady_clock::time_point()> now = [] {
+    return std::chrono::steady_clock::now();
+  };
+  /// The base domain of public URLs (the edge comes later; the env already names them).
+  std::string domain = "localhost";
+  /// Grace given to a container between SIGTERM and SIGKILL.
+  std::chrono::seconds stop_grace{10};
+  std::chrono::seconds install_timeout{900};
+  /// How often a settled deployment is looked at (crashes, health).
+  std::chrono::milliseconds idle_interval{2000};
+};
+
+}  // namespace yard::controller

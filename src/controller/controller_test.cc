@@ -1,0 +1,340 @@
+// The reconciler's state machine against the in-memory runtime, a fake prober and a clock
+// the test moves: what gets built, created, gated, restarted and removed, and what the status
+// says at each step.
+
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+
+#include "base/fs.h"
+#include "controller/controller.h"
+#include "controller/fake_runtime.h"
+#include "controller/reconciler.h"
+#include "git/bare_repository.h"
+#include "git/test_repo.h"
+#include "store/migrations.h"
+#include "store/users.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
+
+namespace yard::controller {
+namespace {
+
+using namespace std::chrono_literals;
+using runtime::ContainerState;
+
+constexpr const char* kManifest = R"(version: 1
+components:
+  - id: web
+    port: 8000
+    dev:
+      command: python3 app.py
+      install: echo installing
+    health:
+      http: /
+    import:
+      - db.DATABASE_URL
+addons:
+  - id: db
+    catalog: postgres
+)";
+
+class FakeProber final : public Prober {
+ public:
+  bool Http(const std::string&, int, const std::string&, std::chrono::milliseconds) override {
+    return healthy;
+  }
+  bool Tcp(const std::string&, int, std::chrono::milliseconds) override { return healthy; }
+  bool healthy = true;
+};
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MUST(store::Migrate(*db_, store::SchemaMigrations()));
+    user_ = MUST(users_.Create("alice", store::Role::kUser));
+    std::string source = dir_.path() + "/source";
+    git::testing::InitSource(source);
+    git::testing::WriteFile(source, "stackyard.yaml", kManifest);
+    git::testing::WriteFile(source, "web/Dockerfile", "FROM debian\n");
+    git::testing::WriteFile(source, "web/Dockerfile.dev", "FROM debian\n");
+    git::testing::WriteFile(source, "web/app.py", "print('hi')\n");
+    first_commit_ = git::testing::CommitAll(source, "first", 1'700'000'000);
+    std::string repo = dir_.path() + "/repos/shop.git";
+    MUST(git::BareRepository::Mirror(source, repo, 60s));
+    source_ = source;
+    project_ = MUST(projects_.Create({.name = "shop",
+                                      .source_kind = store::SourceKind::kLocal,
+                                      .source_url = source,
+                                      .repo_path = repo,
+                                      .created_by = user_.id}));
+    context_.deployments = &deployments_;
+    context_.projects = &projects_;
+    context_.runtime = &runtime_;
+    context_.naming = {.installation = "0123456789ab", .volumes_dir = dir_.path() + "/volumes"};
+    context_.build_logs_dir = dir_.path() + "/builds";
+    context_.trash_dir = dir_.path() + "/trash";
+    context_.clock = &clock_;
+    context_.random = &random_;
+    context_.prober = &prober_;
+    context_.now = [this] { return now_; };
+    runtime_.AddForeignContainer("someone-elses");
+  }
+
+  store::Deployment Create(const std::string& name, const std::string& stage) {
+    store::Deployment d;
+    d.project_id = project_.id;
+    d.name = name;
+    d.stage = stage;
+    d.branch = "main";
+    d.created_by = user_.id;
+    return MUST(deployments_.Create(d));
+  }
+
+  // Runs passes, moving the clock by each pass's requested delay, until `done` or `limit`.
+  void PassUntil(Reconciler& reconciler, const std::function<bool()>& done, int limit = 50) {
+    for (int i = 0; i < limit && !done(); ++i) {
+      Reconciler::Outcome outcome = reconciler.Pass();
+      if (outcome.finished) return;
+      now_ += outcome.next;
+    }
+  }
+
+  std::vector<testing::FakeRuntime::Container> Running(const std::string& fragment) {
+    std::vector<testing::FakeRuntime::Container> out;
+    for (const auto& container : runtime_.containers()) {
+      if (container.info.name.find(fragment) != std::string::npos &&
+          container.info.state == ContainerState::kRunning) {
+        out.push_back(container);
+      }
+    }
+    return out;
+  }
+
+  yard::testing::TempDir dir_;
+  std::unique_ptr<store::Database> db_ = MUST(store::Database::Open(":memory:"));
+  yard::testing::FakeClock clock_;
+  store::UserStore users_{*db_, clock_};
+  store::ProjectStore projects_{*db_, clock_};
+  store::DeploymentStore deployments_{*db_, clock_};
+  testing::FakeRuntime runtime_;
+  FakeProber prober_;
+  manifest::SeededRandom random_{42};
+  ControllerContext context_;
+  std::chrono::steady_clock::time_point now_{};
+  store::User user_;
+  store::Project project_;
+  std::string source_;
+  std::string first_commit_;
+};
+
+TEST_F(ReconcilerTest, DevelopmentDeploymentComesUpInOrder) {
+  store::Deployment d = Create("dev", "development");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+
+  DeploymentStatus status = reconciler.status();
+  EXPECT_EQ(status.phase, Phase::kRunning);
+  EXPECT_EQ(status.colour, Colour::kGreen);
+  ASSERT_EQ(status.services.size(), 2u);
+  EXPECT_EQ(status.services[0].id, "db");
+  EXPECT_EQ(status.services[1].id, "web");
+  EXPECT_EQ(status.services[1].address, "127.0.0.1:40000");
+  EXPECT_EQ(status.services[1].health, HealthState::kHealthy);
+
+  // The code is checked out, the network exists, and the web container has it mounted.
+  EXPECT_TRUE(fs::Exists(context_.naming.CodeDir("shop", "dev") + "/web/app.py"));
+  ASSERT_EQ(runtime_.networks().size(), 1u);
+  auto web = Running("-web-1");
+  ASSERT_EQ(web.size(), 1u);
+  EXPECT_EQ(web[0].spec.workdir, "/app/web");
+  EXPECT_EQ(web[0].spec.mounts.at(0).target, "/app");
+  EXPECT_EQ(web[0].spec.labels.at(std::string(runtime::kLabelDeployment)), std::to_string(d.id));
+  bool has_url = false;
+  for (const auto& [key, value] : web[0].spec.env) has_url |= key == "DATABASE_URL";
+  EXPECT_TRUE(has_url);
+  // The install step ran and was removed; the db has its data directory.
+  for (const auto& container : runtime_.containers()) {
+    EXPECT_EQ(container.info.name.find("install"), std::string::npos);
+  }
+  EXPECT_TRUE(fs::Exists(context_.naming.StorageDir("shop", "dev", "db", "data")));
+  EXPECT_EQ(MUST(deployments_.Find(d.id)).phase, "running");
+  // The generated password is kept for the deployment.
+  EXPECT_FALSE(MUST(deployments_.Values(d.id)).empty());
+}
+
+TEST_F(ReconcilerTest, ComponentsWaitForTheAddOnsTheyImport) {
+  runtime_.SetExecExit("-db-", 1);  // pg_isready fails
+  store::Deployment d = Create("dev", "development");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [] { return false; }, 15);
+  EXPECT_TRUE(Running("-web-").empty());
+  DeploymentStatus status = reconciler.status();
+  EXPECT_EQ(status.services[1].state, ServiceState::kWaiting);
+  EXPECT_EQ(status.colour, Colour::kYellow);
+
+  runtime_.SetExecExit("-db-", 0);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  EXPECT_EQ(Running("-web-").size(), 1u);
+}
+
+TEST_F(ReconcilerTest, CrashedContainerRestartsWithBackoffAndShowsRed) {
+  store::Deployment d = Create("dev", "development");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  int creates = runtime_.creates();
+
+  runtime_.Crash("-web-", 3);
+  reconciler.Pass();  // sees the exit, removes the container, schedules the restart
+  DeploymentStatus status = reconciler.status();
+  EXPECT_EQ(status.colour, Colour::kRed);
+  EXPECT_EQ(status.services[1].state, ServiceState::kCrashed);
+  EXPECT_EQ(status.services[1].last_exit_code, 3);
+  EXPECT_EQ(status.services[1].restarts, 1);
+  EXPECT_FALSE(status.services[1].last_log.empty());
+  EXPECT_TRUE(Running("-web-").empty());
+
+  reconciler.Pass();  // the back-off has not passed: nothing new
+  EXPECT_EQ(runtime_.creates(), creates);
+  now_ += Reconciler::Backoff(0);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  EXPECT_EQ(Running("-web-").size(), 1u);
+  EXPECT_EQ(reconciler.status().services[1].restarts, 1);
+  EXPECT_EQ(reconciler.status().colour, Colour::kGreen);
+}
+
+TEST_F(ReconcilerTest, BackoffGrowsAndIsCapped) {
+  EXPECT_EQ(Reconciler::Backoff(0), 1s);
+  EXPECT_EQ(Reconciler::Backoff(1), 2s);
+  EXPECT_EQ(Reconciler::Backoff(5), 32s);
+  EXPECT_EQ(Reconciler::Backoff(6), 60s);
+  EXPECT_EQ(Reconciler::Backoff(40), 60s);
+}
+
+TEST_F(ReconcilerTest, FailedInstallStepWaitsForARestart) {
+  runtime_.ExitOnStart("echo installing", 2);
+  store::Deployment d = Create("dev", "development");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kRed; });
+  DeploymentStatus status = reconciler.status();
+  EXPECT_EQ(status.services[1].state, ServiceState::kInstallFailed);
+  EXPECT_EQ(status.services[1].last_exit_code, 2);
+  EXPECT_TRUE(Running("-web-").empty());
+
+  runtime_.ExitOnStart("echo installing", 0);
+  MUST(deployments_.BumpGenerations(d.id, {"web"}));
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  EXPECT_EQ(Running("-web-2").size(), 1u);
+}
+
+TEST_F(ReconcilerTest, BuiltStageBuildFailureKeepsThePreviousRelease) {
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  std::string first_image = Running("-web-").at(0).spec.image;
+  EXPECT_NE(first_image.find(first_commit_.substr(0, 12)), std::string::npos);
+
+  // A new commit whose build fails.
+  git::testing::WriteFile(source_, "web/Dockerfile", "FROM nowhere\n");
+  std::string second = git::testing::CommitAll(source_, "broken", 1'700'000'100);
+  MUST(MUST(git::BareRepository::Open(project_.repo_path)).Fetch(source_, 60s));
+  runtime_.FailBuilds(second.substr(0, 12), "FROM nowhere: image not known");
+  MUST(deployments_.RequestRebuild(d.id, second, {"web", "db"}));
+  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kYellow; });
+  PassUntil(reconciler, [] { return false; }, 5);
+
+  auto builds = MUST(deployments_.ListBuilds(d.id, 10));
+  ASSERT_GE(builds.size(), 2u);
+  EXPECT_EQ(builds[0].state, store::BuildState::kFailed);
+  EXPECT_NE(builds[0].error.find("image not known"), std::string::npos);
+  std::string log = MUST(fs::ReadFile(fmt::format("{}/{}.log", context_.build_logs_dir,
+                                                  builds[0].id)));
+  EXPECT_NE(log.find("image not known"), std::string::npos);
+  // Still serving the first release (restarted: the rebuild asked for fresh containers).
+  auto web = Running("-web-");
+  ASSERT_EQ(web.size(), 1u);
+  EXPECT_EQ(web[0].spec.image, first_image);
+  EXPECT_EQ(MUST(deployments_.Find(d.id)).release_commit, first_commit_);
+  EXPECT_EQ(reconciler.status().phase, Phase::kRunning);
+  EXPECT_EQ(reconciler.status().colour, Colour::kYellow);
+  int builds_before = runtime_.builds();
+  PassUntil(reconciler, [] { return false; }, 5);
+  EXPECT_EQ(runtime_.builds(), builds_before) << "a failed build is not retried by itself";
+}
+
+TEST_F(ReconcilerTest, StopRemovesContainersAndStartBringsThemBack) {
+  store::Deployment d = Create("dev", "development");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  MUST(deployments_.SetDesired(d.id, store::Desired::kStopped));
+  reconciler.Pass();
+  EXPECT_EQ(reconciler.status().phase, Phase::kStopped);
+  EXPECT_TRUE(Running("sy-").empty());
+  EXPECT_TRUE(fs::Exists(context_.naming.CodeDir("shop", "dev")));
+  MUST(deployments_.SetDesired(d.id, store::Desired::kRunning));
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  EXPECT_EQ(Running("sy-").size(), 2u);
+}
+
+TEST_F(ReconcilerTest, DeleteRemovesEverythingOfItsOwnOnly) {
+  store::Deployment d = Create("dev", "development");
+  store::Deployment other = Create("other", "development");
+  Reconciler reconciler(context_, d.id);
+  Reconciler other_reconciler(context_, other.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  PassUntil(other_reconciler, [&] { return other_reconciler.status().phase == Phase::kRunning; });
+
+  MUST(deployments_.SetDesired(d.id, store::Desired::kDeleted));
+  EXPECT_TRUE(reconciler.Pass().finished);
+  EXPECT_TRUE(Running("-shop-dev-").empty());
+  EXPECT_EQ(Running("-shop-other-").size(), 2u);
+  EXPECT_EQ(runtime_.networks().size(), 1u);
+  EXPECT_FALSE(fs::Exists(context_.naming.DeploymentDir("shop", "dev")));
+  EXPECT_EQ(git::testing::DirEntries(context_.trash_dir).size(), 1u);
+  EXPECT_EQ(deployments_.Find(d.id).error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(runtime_.removed_foreign());
+  EXPECT_EQ(Running("someone-elses").size(), 1u);
+}
+
+TEST_F(ReconcilerTest, RestartAfterACrashOfTheServerAdoptsWhatRuns) {
+  store::Deployment d = Create("dev", "development");
+  {
+    Reconciler reconciler(context_, d.id);
+    PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  }
+  int creates = runtime_.creates();
+  Reconciler again(context_, d.id);  // a new server: no memory
+  PassUntil(again, [&] { return again.status().phase == Phase::kRunning; });
+  EXPECT_EQ(runtime_.creates(), creates) << "running containers are adopted, not recreated";
+  EXPECT_EQ(Running("sy-").size(), 2u);
+}
+
+TEST_F(ReconcilerTest, SweepRemovesObjectsOfUnknownDeploymentsOnly) {
+  store::Deployment d = Create("dev", "development");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  // A deployment row lost (as if its create never committed) leaves orphans behind.
+  runtime::ContainerSpec orphan{.name = "sy-0123456789ab-shop-gone-web-1", .image = "x"};
+  orphan.labels[std::string(runtime::kLabelDeployment)] = "999";
+  MUST(runtime_.StartContainer(MUST(runtime_.CreateContainer(orphan))));
+  runtime::NetworkSpec network{.name = "sy-0123456789ab-shop-gone"};
+  network.labels[std::string(runtime::kLabelDeployment)] = "999";
+  MUST(runtime_.CreateNetwork(network));
+
+  Controller controller(context_);
+  MUST(controller.SweepOrphans());
+  EXPECT_TRUE(Running("-gone-").empty());
+  EXPECT_EQ(runtime_.networks().size(), 1u);
+  EXPECT_EQ(Running("-shop-dev-").size(), 2u);
+  EXPECT_EQ(Running("someone-elses").size(), 1u);
+}
+
+TEST_F(ReconcilerTest, InvalidStageIsReportedNotCrashed) {
+  store::Deployment d = Create("odd", "no-such-stage");
+  Reconciler reconciler(context_, d.id);
+  reconciler.Pass();
+  EXPECT_EQ(reconciler.status().phase, Phase::kFailed);
+  EXPECT_NE(reconciler.status().reasons.at(0).find("no-such-stage"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace yard::controller

@@ -1,0 +1,267 @@
+#include "controller/fake_runtime.h"
+
+#include <fmt/core.h>
+
+namespace yard::controller::testing {
+
+using runtime::ContainerState;
+
+Result<runtime::EngineInfo> FakeRuntime::Ping() { return runtime::EngineInfo{"fake", "1", "1.41"}; }
+
+Result<std::optional<runtime::ImageInfo>> FakeRuntime::InspectImage(const std::string& ref) {
+  std::lock_guard lock(mutex_);
+  auto it = images_.find(ref);
+  if (it == images_.end()) return std::optional<runtime::ImageInfo>();
+  return std::optional<runtime::ImageInfo>(it->second);
+}
+
+Status FakeRuntime::PullImage(const std::string& ref, const runtime::LineSink&) {
+  return Unexpected(ErrorCode::kUnavailable, "no registry for " + ref);
+}
+
+Result<runtime::BuildOutcome> FakeRuntime::BuildImage(const runtime::BuildSpec& spec,
+                                                      const runtime::LineSink& progress) {
+  std::lock_guard lock(mutex_);
+  ++builds_;
+  progress("STEP 1/1: FROM debian");
+  for (const auto& [fragment, error] : failing_builds_) {
+    if (spec.tag.find(fragment) != std::string::npos) {
+      return runtime::BuildOutcome{.ok = false, .error = error, .log = error};
+    }
+  }
+  images_[spec.tag] = {.id = fmt::format("img{}", next_id_++), .tags = {spec.tag}};
+  return runtime::BuildOutcome{.ok = true, .image_id = images_[spec.tag].id, .log = "ok"};
+}
+
+Result<std::vector<runtime::ImageInfo>> FakeRuntime::ListImages(const runtime::Labels&) {
+  std::lock_guard lock(mutex_);
+  std::vector<runtime::ImageInfo> out;
+  for (const auto& [ref, info] : images_) out.push_back(info);
+  return out;
+}
+
+Status FakeRuntime::RemoveImage(const std::string& ref) {
+  std::lock_guard lock(mutex_);
+  return images_.erase(ref) ? Ok() : Status(Unexpected(ErrorCode::kNotFound, ref));
+}
+
+Result<runtime::NetworkInfo> FakeRuntime::CreateNetwork(const runtime::NetworkSpec& spec) {
+  std::lock_guard lock(mutex_);
+  for (const auto& network : networks_) {
+    if (network.name == spec.name) return Unexpected(ErrorCode::kAlreadyExists, spec.name);
+  }
+  runtime::NetworkInfo info{.id = fmt::format("net{}", next_id_++), .name = spec.name,
+                            .labels = spec.labels};
+  info.labels[std::string(runtime::kLabelManaged)] = "true";
+  networks_.push_back(info);
+  return info;
+}
+
+Result<std::vector<runtime::NetworkInfo>> FakeRuntime::ListNetworks(const runtime::Labels& match) {
+  std::lock_guard lock(mutex_);
+  std::vector<runtime::NetworkInfo> out;
+  for (const auto& network : networks_) {
+    if (Matches(network.labels, match)) out.push_back(network);
+  }
+  return out;
+}
+
+Status FakeRuntime::RemoveNetwork(const std::string& name_or_id) {
+  std::lock_guard lock(mutex_);
+  auto removed = std::erase_if(networks_, [&](const runtime::NetworkInfo& network) {
+    return network.id == name_or_id || network.name == name_or_id;
+  });
+  return removed ? Ok() : Status(Unexpected(ErrorCode::kNotFound, name_or_id));
+}
+
+Result<std::string> FakeRuntime::CreateContainer(const runtime::ContainerSpec& spec) {
+  std::lock_guard lock(mutex_);
+  for (const Container& container : containers_) {
+    if (container.spec.name == spec.name) return Unexpected(ErrorCode::kAlreadyExists, spec.name);
+  }
+  ++creates_;
+  Container container{.spec = spec};
+  container.info.id = fmt::format("c{}", next_id_++);
+  container.info.name = spec.name;
+  container.info.image = spec.image;
+  container.info.labels = spec.labels;
+  container.info.labels[std::string(runtime::kLabelManaged)] = "true";
+  container.info.state = ContainerState::kCreated;
+  int host_port = 40000;
+  for (const runtime::PortPublish& port : spec.ports) {
+    container.info.published[port.container_port] = host_port++;
+  }
+  container.info.ip = "10.89.0.2";
+  containers_.push_back(container);
+  return container.info.id;
+}
+
+FakeRuntime::Container* FakeRuntime::Find(const std::string& id) {
+  for (Container& container : containers_) {
+    if (container.info.id == id || container.info.name == id) return &container;
+  }
+  return nullptr;
+}
+
+Status FakeRuntime::StartContainer(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return Unexpected(ErrorCode::kNotFound, id);
+  container->info.state = ContainerState::kRunning;
+  container->info.started_unix = 1000;
+  std::string command;
+  if (container->spec.entrypoint) {
+    for (const auto& part : *container->spec.entrypoint) command += part + " ";
+  }
+  for (const auto& part : container->spec.cmd) command += part + " ";
+  // One-off commands (install steps) finish at once; services run until told otherwise.
+  auto role = container->info.labels.find(std::string(runtime::kLabelRole));
+  if (role != container->info.labels.end() && role->second == "install") {
+    container->info.state = ContainerState::kExited;
+    container->info.exit_code = 0;
+  }
+  for (const auto& [fragment, code] : exit_on_start_) {
+    if (command.find(fragment) != std::string::npos) {
+      container->info.state = ContainerState::kExited;
+      container->info.exit_code = code;
+    }
+  }
+  return Ok();
+}
+
+Status FakeRuntime::StopContainer(const std::string& id, std::chrono::seconds) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return Unexpected(ErrorCode::kNotFound, id);
+  container->info.state = ContainerState::kExited;
+  return Ok();
+}
+
+Status FakeRuntime::RemoveContainer(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return Unexpected(ErrorCode::kNotFound, id);
+  if (!container->info.labels.contains(std::string(runtime::kLabelManaged))) {
+    removed_foreign_ = true;
+  }
+  std::string real = container->info.id;
+  std::erase_if(containers_, [&](const Container& c) { return c.info.id == real; });
+  return Ok();
+}
+
+Status FakeRuntime::PauseContainer(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return Unexpected(ErrorCode::kNotFound, id);
+  container->info.state = ContainerState::kPaused;
+  return Ok();
+}
+
+Status FakeRuntime::UnpauseContainer(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return Unexpected(ErrorCode::kNotFound, id);
+  container->info.state = ContainerState::kRunning;
+  return Ok();
+}
+
+Result<std::optional<runtime::ContainerInfo>> FakeRuntime::InspectContainer(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return std::optional<runtime::ContainerInfo>();
+  return std::optional<runtime::ContainerInfo>(container->info);
+}
+
+bool FakeRuntime::Matches(const runtime::Labels& labels, const runtime::Labels& match) const {
+  if (!labels.contains(std::string(runtime::kLabelManaged))) return false;
+  for (const auto& [key, value] : match) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+Result<std::vector<runtime::ContainerInfo>> FakeRuntime::ListContainers(
+    const runtime::Labels& match) {
+  std::lock_guard lock(mutex_);
+  std::vector<runtime::ContainerInfo> out;
+  for (const Container& container : containers_) {
+    if (Matches(container.info.labels, match)) out.push_back(container.info);
+  }
+  return out;
+}
+
+Result<std::string> FakeRuntime::Logs(const std::string& id, const runtime::LogOptions&) {
+  return fmt::format("log line of {}\n", id);
+}
+
+Result<runtime::ExecResult> FakeRuntime::Exec(const std::string& id, const runtime::ExecSpec&) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return Unexpected(ErrorCode::kNotFound, id);
+  for (const auto& [fragment, code] : exec_exit_) {
+    if (container->info.name.find(fragment) != std::string::npos) {
+      return runtime::ExecResult{.exit_code = code};
+    }
+  }
+  return runtime::ExecResult{.exit_code = 0};
+}
+
+Result<runtime::Stats> FakeRuntime::ContainerStats(const std::string&) { return runtime::Stats{}; }
+
+void FakeRuntime::AddImage(const std::string& ref) {
+  std::lock_guard lock(mutex_);
+  images_[ref] = {.id = "img-" + ref, .tags = {ref}};
+}
+
+void FakeRuntime::FailBuilds(const std::string& fragment, const std::string& error) {
+  std::lock_guard lock(mutex_);
+  if (error.empty()) {
+    failing_builds_.erase(fragment);
+  } else {
+    failing_builds_[fragment] = error;
+  }
+}
+
+void FakeRuntime::SetExecExit(const std::string& fragment, int code) {
+  std::lock_guard lock(mutex_);
+  exec_exit_[fragment] = code;
+}
+
+void FakeRuntime::ExitOnStart(const std::string& fragment, int code) {
+  std::lock_guard lock(mutex_);
+  exit_on_start_[fragment] = code;
+}
+
+void FakeRuntime::Crash(const std::string& fragment, int code) {
+  std::lock_guard lock(mutex_);
+  for (Container& container : containers_) {
+    if (container.info.name.find(fragment) != std::string::npos &&
+        container.info.state == ContainerState::kRunning) {
+      container.info.state = ContainerState::kExited;
+      container.info.exit_code = code;
+    }
+  }
+}
+
+void FakeRuntime::AddForeignContainer(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  Container container;
+  container.spec.name = name;
+  container.info.id = fmt::format("c{}", next_id_++);
+  container.info.name = name;
+  container.info.state = ContainerState::kRunning;
+  containers_.push_back(container);
+}
+
+std::vector<FakeRuntime::Container> FakeRuntime::containers() {
+  std::lock_guard lock(mutex_);
+  return containers_;
+}
+
+std::vector<runtime::NetworkInfo> FakeRuntime::networks() {
+  std::lock_guard lock(mutex_);
+  return networks_;
+}
+
+}  // namespace yard::controller::testing

@@ -1,0 +1,79 @@
+#pragma once
+
+// An in-memory Runtime for unit tests of the controller: containers "run" until a test says
+// they exited, exec answers what the test set, builds succeed unless a test made them fail.
+// Records every call so tests can check what the controller did.
+
+#include <mutex>
+
+#include "runtime/runtime.h"
+
+namespace yard::controller::testing {
+
+class FakeRuntime final : public runtime::Runtime {
+ public:
+  struct Container {
+    runtime::ContainerSpec spec;
+    runtime::ContainerInfo info;
+  };
+
+  Result<runtime::EngineInfo> Ping() override;
+  Result<std::optional<runtime::ImageInfo>> InspectImage(const std::string& ref) override;
+  Status PullImage(const std::string& ref, const runtime::LineSink& progress) override;
+  Result<runtime::BuildOutcome> BuildImage(const runtime::BuildSpec& spec,
+                                           const runtime::LineSink& progress) override;
+  Result<std::vector<runtime::ImageInfo>> ListImages(const runtime::Labels& match) override;
+  Status RemoveImage(const std::string& ref) override;
+  Result<runtime::NetworkInfo> CreateNetwork(const runtime::NetworkSpec& spec) override;
+  Result<std::vector<runtime::NetworkInfo>> ListNetworks(const runtime::Labels& match) override;
+  Status RemoveNetwork(const std::string& name_or_id) override;
+  Result<std::string> CreateContainer(const runtime::ContainerSpec& spec) override;
+  Status StartContainer(const std::string& id) override;
+  Status StopContainer(const std::string& id, std::chrono::seconds grace) override;
+  Status RemoveContainer(const std::string& id) override;
+  Status PauseContainer(const std::string& id) override;
+  Status UnpauseContainer(const std::string& id) override;
+  Result<std::optional<runtime::ContainerInfo>> InspectContainer(const std::string& id) override;
+  Result<std::vector<runtime::ContainerInfo>> ListContainers(const runtime::Labels& match) override;
+  Result<std::string> Logs(const std::string& id, const runtime::LogOptions& options) override;
+  Result<runtime::ExecResult> Exec(const std::string& id, const runtime::ExecSpec& spec) override;
+  Result<runtime::Stats> ContainerStats(const std::string& id) override;
+
+  // Test controls.
+  void AddImage(const std::string& ref);
+  /// Builds of tags containing `fragment` fail with `error`.
+  void FailBuilds(const std::string& fragment, const std::string& error);
+  /// Exec exits with `code` in containers whose name contains `fragment`.
+  void SetExecExit(const std::string& fragment, int code);
+  /// Containers (install steps included) whose command contains `fragment` exit at start
+  /// with `code`.
+  void ExitOnStart(const std::string& fragment, int code);
+  /// Makes a running container exit now with `code`.
+  void Crash(const std::string& name_fragment, int code);
+  /// An object not made by Stackyard (no labels), which must never be touched.
+  void AddForeignContainer(const std::string& name);
+
+  std::vector<Container> containers();
+  std::vector<runtime::NetworkInfo> networks();
+  int builds() { std::lock_guard lock(mutex_); return builds_; }
+  int creates() { std::lock_guard lock(mutex_); return creates_; }
+  bool removed_foreign() { std::lock_guard lock(mutex_); return removed_foreign_; }
+
+ private:
+  Container* Find(const std::string& id);
+  bool Matches(const runtime::Labels& labels, const runtime::Labels& match) const;
+
+  std::mutex mutex_;
+  std::map<std::string, runtime::ImageInfo> images_;
+  std::map<std::string, std::string> failing_builds_;
+  std::map<std::string, int> exec_exit_;
+  std::map<std::string, int> exit_on_start_;
+  std::vector<Container> containers_;
+  std::vector<runtime::NetworkInfo> networks_;
+  int next_id_ = 1;
+  int builds_ = 0;
+  int creates_ = 0;
+  bool removed_foreign_ = false;
+};
+
+}  // namespace yard::controller::testing

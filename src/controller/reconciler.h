@@ -1,0 +1,107 @@
+#pragma once
+
+// One deployment's reconciler: each Pass compares the desired state in the store with what
+// the engine runs and takes the steps that bring them together — check out the code, build
+// the release, create the network, start add-ons, wait for their health, run the install
+// step, start components, restart crashed containers with back-off, tear down on stop and
+// delete. Level-triggered and idempotent: a Pass after a crash (of a container, the engine or
+// the server) sees what is there, by labels, and carries on; nothing depends on memory of an
+// earlier Pass except back-off timers and health history, which start afresh.
+//
+// Not thread-safe, except status(): one worker thread owns a Reconciler (controller.h).
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "controller/context.h"
+#include "controller/health.h"
+#include "controller/images.h"
+#include "controller/plan.h"
+#include "controller/status.h"
+#include "git/bare_repository.h"
+#include "manifest/parser.h"
+
+namespace yard::controller {
+
+class Reconciler {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  Reconciler(ControllerContext& context, int64_t deployment_id);
+
+  struct Outcome {
+    bool finished = false;  // the deployment is gone: the worker ends
+    std::chrono::milliseconds next{2000};
+  };
+  /// One round of convergence. Never throws; problems end up in the status.
+  Outcome Pass();
+
+  /// The last published status (thread-safe).
+  DeploymentStatus status() const;
+
+  /// Back-off after the n-th crash in a row (n from 0): 1 s, 2 s, 4 s … 60 s.
+  static std::chrono::milliseconds Backoff(int step);
+
+ private:
+  // What the reconciler remembers about a service between passes.
+  struct Tracked {
+    std::string container_id;
+    std::string container_name;
+    std::string image;
+    std::optional<HealthTracker> health;
+    int restarts = 0;
+    int backoff_step = 0;
+    TimePoint next_start{};
+    TimePoint running_since{};
+    int64_t started_at = 0;
+    std::optional<int> last_exit_code;
+    std::vector<std::string> last_log;
+    std::map<int, int> published;
+    std::string ip;
+    std::string installed_digest;       // install step done for this digest
+    std::string install_failed_digest;  // install step failed for this digest
+    ServiceState state = ServiceState::kPending;
+    std::string reason;
+  };
+
+  Result<Outcome> Run();
+  Status TearDown(const store::Deployment& d, bool remove_everything);
+  Result<const manifest::Stack*> LoadStack(const git::BareRepository& repository,
+                                           const std::string& commit);
+  Result<manifest::EnvResolution> ResolveEnv(const store::Deployment& d,
+                                             const manifest::Stack& stack,
+                                             const std::string& commit);
+  Status BuildRelease(store::Deployment& d, const manifest::Stack& stack,
+                      const manifest::Stage& stage, const manifest::EnvResolution& env,
+                      const git::BareRepository& repository);
+  Status EnsureNetwork(const store::Deployment& d);
+  /// Returns true while something is still starting (poll fast).
+  Result<bool> Converge(const store::Deployment& d, const std::vector<ServicePlan>& plans);
+  Status StartService(const store::Deployment& d, const ServicePlan& plan, Tracked& tracked);
+  bool RunInstall(const store::Deployment& d, const ServicePlan& plan, Tracked& tracked);
+  void Probe(const ServicePlan& plan, Tracked& tracked, TimePoint now);
+  void RecordCrash(const runtime::ContainerInfo& container, Tracked& tracked, TimePoint now);
+  bool Ready(const std::string& service) const;
+  void Publish(const store::Deployment& d, const std::vector<ServicePlan>* plans);
+  std::vector<std::string> TailLines(const std::string& container_id, int lines);
+
+  ControllerContext& ctx_;
+  const int64_t id_;
+  ImageBuilder images_;
+  std::map<std::string, Tracked> tracked_;
+  PhaseInputs inputs_;
+  // The stack of the last commit read, so that passes do not re-parse it.
+  std::string stack_commit_;
+  std::optional<manifest::ParseResult> stack_;
+  std::string failed_build_;  // commit#nonce whose build failed: not retried until asked
+  std::string last_phase_;
+
+  mutable std::mutex status_mutex_;
+  DeploymentStatus status_;  // guarded by status_mutex_
+};
+
+}  // namespace yard::controller

@@ -1,0 +1,313 @@
+#include "deployments/deployment_service.h"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "base/names.h"
+#include "git/bare_repository.h"
+#include "manifest/manifest.h"
+#include "projects/git_repository_view.h"
+
+namespace yard::deployments {
+namespace {
+
+Status Invalid(std::string message) {
+  return Unexpected(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+bool IsEnvName(std::string_view name) {
+  if (name.empty() || name.size() > 128 || std::isdigit(static_cast<unsigned char>(name[0]))) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+Status CheckParam(const manifest::Param& param, const std::string& value) {
+  auto whole = [&](auto parsed) {
+    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    return error == std::errc() && end == value.data() + value.size();
+  };
+  bool fits = true;
+  switch (param.type) {
+    case manifest::ParamType::kInteger: fits = whole(int64_t{}); break;
+    case manifest::ParamType::kNumber: fits = whole(double{}); break;
+    case manifest::ParamType::kBoolean: fits = value == "true" || value == "false"; break;
+    case manifest::ParamType::kEnum:
+      fits = std::find(param.values.begin(), param.values.end(), value) != param.values.end();
+      if (!fits) {
+        return Invalid(fmt::format("param '{}' must be one of: {}", param.id,
+                                   fmt::join(param.values, ", ")));
+      }
+      break;
+    default: break;
+  }
+  if (!fits) {
+    return Invalid(fmt::format("param '{}' must be of type {}, got '{}'", param.id,
+                               manifest::ParamTypeName(param.type), value));
+  }
+  if (value.size() > 64 * 1024 || value.find('\0') != std::string::npos) {
+    return Invalid(fmt::format("param '{}' is too long or holds a NUL character", param.id));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<int64_t> ParseMemory(std::string_view text) {
+  int64_t number = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  std::string_view unit(end, text.data() + text.size() - end);
+  int64_t scale = 0;
+  if (unit.empty() || unit == "b") scale = 1;
+  if (unit == "k" || unit == "K" || unit == "KiB") scale = 1LL << 10;
+  if (unit == "m" || unit == "M" || unit == "MiB") scale = 1LL << 20;
+  if (unit == "g" || unit == "G" || unit == "GiB") scale = 1LL << 30;
+  if (error != std::errc() || scale == 0 || number < 0 || number > (1LL << 50) / scale) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' is not a memory size; write e.g. 512m or 2g", text));
+  }
+  int64_t bytes = number * scale;
+  if (bytes != 0 && bytes < 6 * (1LL << 20)) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("memory {} is too small: containers need at least 6m", text));
+  }
+  return bytes;
+}
+
+Result<int64_t> ParseCpus(std::string_view text) {
+  double cpus = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), cpus);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(cpus) ||
+      cpus < 0 || cpus > 1024) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' is not a CPU count; write e.g. 0.5 or 2", text));
+  }
+  int64_t millis = std::llround(cpus * 1000);
+  if (cpus > 0 && millis < 10) {
+    return Unexpected(ErrorCode::kInvalidArgument, "a CPU limit under 0.01 cannot run anything");
+  }
+  return millis;
+}
+
+Result<store::Deployment> DeploymentService::Create(const store::Project& project,
+                                                    const CreateRequest& request,
+                                                    const store::User& creator) {
+  TRY(ValidateName(request.name, "deployment"));
+  git::BareRepository repository = TRY(git::BareRepository::Open(project.repo_path));
+  std::vector<git::Branch> branches = TRY(repository.Branches());
+  if (branches.empty()) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      fmt::format("project '{}' has no branches yet: push one first", project.name));
+  }
+  std::string branch = request.branch;
+  std::string commit;
+  if (branch.empty()) {
+    // The default branch: main, then master, then the first one.
+    for (const char* preferred : {"main", "master"}) {
+      for (const git::Branch& candidate : branches) {
+        if (branch.empty() && candidate.name == preferred) branch = candidate.name;
+      }
+    }
+    if (branch.empty()) branch = branches.front().name;
+  }
+  for (const git::Branch& candidate : branches) {
+    if (candidate.name == branch) commit = candidate.commit;
+  }
+  if (commit.empty()) {
+    std::vector<std::string> names;
+    for (const git::Branch& candidate : branches) names.push_back(candidate.name);
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("project '{}' has no branch '{}'; branches: {}", project.name,
+                                  branch, fmt::join(names, ", ")));
+  }
+
+  auto text = repository.ReadFile(commit, manifest::kManifestFileName, 1 << 20);
+  if (!text) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      fmt::format("branch '{}' has no {}: {}", branch, manifest::kManifestFileName,
+                                  text.error().message));
+  }
+  projects::GitRepositoryView view(repository, commit);
+  manifest::ParseResult parsed =
+      manifest::LoadManifest(*text, std::string(manifest::kManifestFileName), &view);
+  if (!parsed.ok()) {
+    std::vector<std::string> errors;
+    for (const auto& diagnostic : parsed.diagnostics) {
+      if (diagnostic.severity == manifest::Severity::kError) {
+        errors.push_back(manifest::FormatDiagnostic(diagnostic));
+      }
+    }
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      fmt::format("the manifest on branch '{}' is invalid:\n{}", branch,
+                                  fmt::join(errors, "\n")));
+  }
+  const manifest::Stack& stack = parsed.stack;
+  std::string stage = request.stage.empty() ? stack.stages.front().id : request.stage;
+  bool known_stage = false;
+  std::vector<std::string> stage_names;
+  for (const manifest::Stage& candidate : stack.stages) {
+    known_stage |= candidate.id == stage;
+    stage_names.push_back(candidate.id);
+  }
+  if (!known_stage) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("the stack has no stage '{}'; stages: {}", stage,
+                                  fmt::join(stage_names, ", ")));
+  }
+  for (const auto& [id, value] : request.params) {
+    auto param = std::find_if(stack.params.begin(), stack.params.end(),
+                              [&](const manifest::Param& p) { return p.id == id; });
+    if (param == stack.params.end()) {
+      std::vector<std::string> ids;
+      for (const manifest::Param& p : stack.params) ids.push_back(p.id);
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("the stack has no param '{}'{}", id,
+                                    ids.empty() ? "" : fmt::format("; params: {}", fmt::join(ids, ", "))));
+    }
+    TRY(CheckParam(*param, value));
+  }
+  for (const manifest::Param& param : stack.params) {
+    if (!param.default_value && !request.params.contains(param.id)) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("param '{}' has no default: give it a value", param.id));
+    }
+  }
+  for (const auto& [key, value] : request.env) {
+    if (!IsEnvName(key)) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("'{}' is not a valid variable name (letters, digits and _, "
+                                    "not starting with a digit)",
+                                    key));
+    }
+    if (value.find('\0') != std::string::npos || value.size() > 128 * 1024) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("the value of {} is too long or holds a NUL character", key));
+    }
+  }
+  if (request.cpu_millis < 0 || request.memory_bytes < 0) {
+    return Unexpected(ErrorCode::kInvalidArgument, "size limits cannot be negative");
+  }
+
+  store::Deployment d;
+  d.project_id = project.id;
+  d.name = request.name;
+  d.stage = stage;
+  d.branch = branch;
+  d.params = request.params;
+  d.env = request.env;
+  d.cpu_millis = request.cpu_millis;
+  d.memory_bytes = request.memory_bytes;
+  d.target_commit = commit;
+  d.created_by = creator.id;
+  store::Deployment created = TRY(store_.Create(std::move(d)));
+  Wake(created.id);
+  return created;
+}
+
+Result<std::vector<store::Deployment>> DeploymentService::List(const store::Project& project) {
+  return store_.ListForProject(project.id);
+}
+
+Result<store::Deployment> DeploymentService::Find(const store::Project& project,
+                                                  const std::string& name) {
+  auto found = store_.FindByName(project.id, name);
+  if (!found && found.error().code == ErrorCode::kNotFound) {
+    return Unexpected(ErrorCode::kNotFound, fmt::format("project '{}' has no deployment '{}'",
+                                                        project.name, name));
+  }
+  return found;
+}
+
+Status DeploymentService::Start(const store::Deployment& d) {
+  if (d.desired == store::Desired::kDeleted) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "the deployment is being deleted");
+  }
+  TRY(store_.SetDesired(d.id, store::Desired::kRunning));
+  Wake(d.id);
+  return Ok();
+}
+
+Status DeploymentService::Stop(const store::Deployment& d) {
+  if (d.desired == store::Desired::kDeleted) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "the deployment is being deleted");
+  }
+  TRY(store_.SetDesired(d.id, store::Desired::kStopped));
+  Wake(d.id);
+  return Ok();
+}
+
+Status DeploymentService::Restart(const store::Deployment& d, const std::string& service) {
+  if (d.desired != store::Desired::kRunning) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      fmt::format("the deployment is {}; start it instead",
+                                  d.desired == store::Desired::kDeleted ? "being deleted"
+                                                                        : "stopped"));
+  }
+  std::vector<std::string> services;
+  for (const auto& [id, image] : d.release_images) services.push_back(id);
+  if (!service.empty()) {
+    if (!d.release_images.contains(service)) {
+      return Unexpected(ErrorCode::kNotFound,
+                        fmt::format("deployment '{}' has no service '{}'{}", d.name, service,
+                                    services.empty()
+                                        ? std::string(" (nothing runs yet)")
+                                        : fmt::format("; services: {}", fmt::join(services, ", "))));
+    }
+    services = {service};
+  }
+  TRY(store_.BumpGenerations(d.id, services));
+  Wake(d.id);
+  return Ok();
+}
+
+Status DeploymentService::Rebuild(const store::Deployment& d, const store::Project& project) {
+  if (d.desired == store::Desired::kDeleted) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "the deployment is being deleted");
+  }
+  git::BareRepository repository = TRY(git::BareRepository::Open(project.repo_path));
+  std::string commit = TRY_CTX(repository.ResolveCommit("refs/heads/" + d.branch),
+                               fmt::format("branch '{}'", d.branch));
+  std::vector<std::string> services;
+  for (const auto& [id, image] : d.release_images) services.push_back(id);
+  TRY(store_.RequestRebuild(d.id, commit, services));
+  Wake(d.id);
+  return Ok();
+}
+
+Status DeploymentService::Delete(const store::Deployment& d) {
+  TRY(store_.SetDesired(d.id, store::Desired::kDeleted));
+  Wake(d.id);
+  return Ok();
+}
+
+std::optional<controller::DeploymentStatus> DeploymentService::StatusOf(
+    const store::Deployment& d) {
+  if (controller_ == nullptr) return std::nullopt;
+  return controller_->StatusOf(d.id);
+}
+
+Result<std::vector<store::BuildRecord>> DeploymentService::Builds(const store::Deployment& d) {
+  return store_.ListBuilds(d.id, 20);
+}
+
+Result<store::BuildRecord> DeploymentService::FindBuild(const store::Deployment& d,
+                                                        int64_t build_id) {
+  store::BuildRecord build = TRY(store_.FindBuild(build_id));
+  if (build.deployment_id != d.id) {
+    return Unexpected(ErrorCode::kNotFound,
+                      fmt::format("deployment '{}' has no build {}", d.name, build_id));
+  }
+  return build;
+}
+
+void DeploymentService::Wake(int64_t id) {
+  if (controller_ != nullptr) controller_->Wake(id);
+}
+
+}  // namespace yard::deployments

@@ -1,0 +1,72 @@
+#pragma once
+
+// Deployments as the API sees them: checks a request against the project's repository and
+// manifest, writes the desired state, and wakes the controller, which does the work. Every
+// call returns as soon as the desired state is recorded; progress shows in the status.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "controller/controller.h"
+#include "store/deployments.h"
+#include "store/projects.h"
+#include "store/users.h"
+
+namespace yard::deployments {
+
+struct CreateRequest {
+  std::string name;
+  std::string stage;   // empty: the manifest's first stage
+  std::string branch;  // empty: the repository's default branch
+  std::map<std::string, std::string> params;
+  std::map<std::string, std::string> env;
+  int64_t cpu_millis = 0;
+  int64_t memory_bytes = 0;
+};
+
+class DeploymentService {
+ public:
+  DeploymentService(store::DeploymentStore& store, controller::Controller* controller)
+      : store_(store), controller_(controller) {}
+
+  /// Validates the request (name, branch, stage, params, env names, size), records the
+  /// deployment and starts it. kInvalidArgument with a message saying what is wrong;
+  /// kAlreadyExists for a taken name.
+  Result<store::Deployment> Create(const store::Project& project, const CreateRequest& request,
+                                   const store::User& creator);
+  Result<std::vector<store::Deployment>> List(const store::Project& project);
+  /// kNotFound also for a deployment being deleted? No: it is listed, phase "deleting".
+  Result<store::Deployment> Find(const store::Project& project, const std::string& name);
+
+  Status Start(const store::Deployment& d);
+  Status Stop(const store::Deployment& d);
+  /// Restarts one service (component or add-on) or, when `service` is empty, all of them.
+  /// Containers start fresh; volumes (code, data) stay.
+  Status Restart(const store::Deployment& d, const std::string& service);
+  /// Builds the branch's head again (even if unchanged) and rolls out.
+  Status Rebuild(const store::Deployment& d, const store::Project& project);
+  /// Stops and removes everything; volumes go to the trash.
+  Status Delete(const store::Deployment& d);
+
+  std::optional<controller::DeploymentStatus> StatusOf(const store::Deployment& d);
+  Result<std::vector<store::BuildRecord>> Builds(const store::Deployment& d);
+  Result<store::BuildRecord> FindBuild(const store::Deployment& d, int64_t build_id);
+
+ private:
+  Result<std::vector<std::string>> ServiceIds(const store::Deployment& d,
+                                              const store::Project& project);
+  void Wake(int64_t id);
+
+  store::DeploymentStore& store_;
+  controller::Controller* controller_;  // null in tests of validation alone
+};
+
+/// Parses a size such as "512m", "2g", "1024k" or a byte count; kInvalidArgument otherwise.
+Result<int64_t> ParseMemory(std::string_view text);
+/// Parses a CPU count such as "0.5" or "2" into thousandths; kInvalidArgument otherwise.
+Result<int64_t> ParseCpus(std::string_view text);
+
+}  // namespace yard::deployments

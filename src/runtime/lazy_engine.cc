@@ -1,0 +1,137 @@
+#include "runtime/lazy_engine.h"
+
+#include "base/log.h"
+
+namespace yard::runtime {
+
+LazyEngine::LazyEngine(EngineOptions options, std::string external, std::string installation_id)
+    : options_(std::move(options)),
+      external_(std::move(external)),
+      installation_id_(std::move(installation_id)) {}
+
+LazyEngine::~LazyEngine() { Stop(); }
+
+void LazyEngine::Stop() {
+  std::lock_guard lock(mutex_);
+  if (engine_) engine_->Stop();
+}
+
+Result<Runtime*> LazyEngine::Get() {
+  std::lock_guard lock(mutex_);
+  if (driver_) return driver_.get();
+  if (!external_.empty()) {
+    http::Endpoint endpoint = TRY_CTX(http::Endpoint::Parse(external_), "--engine");
+    driver_ = std::make_unique<DockerRuntime>(endpoint, installation_id_);
+    return driver_.get();
+  }
+  engine_ = std::make_unique<EngineProcess>(options_);
+  if (Status started = engine_->Start(); !started) {
+    engine_.reset();  // the next call tries again
+    return Unexpected(started.error().WithContext("starting podman"));
+  }
+  log::Info("container engine: podman service on {}", engine_->socket_path());
+  driver_ = std::make_unique<DockerRuntime>(engine_->endpoint(), installation_id_);
+  return driver_.get();
+}
+
+Result<EngineInfo> LazyEngine::Ping() {
+  Runtime* driver = TRY(Get());
+  return driver->Ping();
+}
+
+Result<std::optional<ImageInfo>> LazyEngine::InspectImage(const std::string& ref) {
+  Runtime* driver = TRY(Get());
+  return driver->InspectImage(ref);
+}
+
+Status LazyEngine::PullImage(const std::string& ref, const LineSink& progress) {
+  Runtime* driver = TRY(Get());
+  return driver->PullImage(ref, progress);
+}
+
+Result<BuildOutcome> LazyEngine::BuildImage(const BuildSpec& spec, const LineSink& progress) {
+  Runtime* driver = TRY(Get());
+  return driver->BuildImage(spec, progress);
+}
+
+Result<std::vector<ImageInfo>> LazyEngine::ListImages(const Labels& match) {
+  Runtime* driver = TRY(Get());
+  return driver->ListImages(match);
+}
+
+Status LazyEngine::RemoveImage(const std::string& ref) {
+  Runtime* driver = TRY(Get());
+  return driver->RemoveImage(ref);
+}
+
+Result<NetworkInfo> LazyEngine::CreateNetwork(const NetworkSpec& spec) {
+  Runtime* driver = TRY(Get());
+  return driver->CreateNetwork(spec);
+}
+
+Result<std::vector<NetworkInfo>> LazyEngine::ListNetworks(const Labels& match) {
+  Runtime* driver = TRY(Get());
+  return driver->ListNetworks(match);
+}
+
+Status LazyEngine::RemoveNetwork(const std::string& name_or_id) {
+  Runtime* driver = TRY(Get());
+  return driver->RemoveNetwork(name_or_id);
+}
+
+Result<std::string> LazyEngine::CreateContainer(const ContainerSpec& spec) {
+  Runtime* driver = TRY(Get());
+  return driver->CreateContainer(spec);
+}
+
+Status LazyEngine::StartContainer(const std::string& id) {
+  Runtime* driver = TRY(Get());
+  return driver->StartContainer(id);
+}
+
+Status LazyEngine::StopContainer(const std::string& id, std::chrono::seconds grace) {
+  Runtime* driver = TRY(Get());
+  return driver->StopContainer(id, grace);
+}
+
+Status LazyEngine::RemoveContainer(const std::string& id) {
+  Runtime* driver = TRY(Get());
+  return driver->RemoveContainer(id);
+}
+
+Status LazyEngine::PauseContainer(const std::string& id) {
+  Runtime* driver = TRY(Get());
+  return driver->PauseContainer(id);
+}
+
+Status LazyEngine::UnpauseContainer(const std::string& id) {
+  Runtime* driver = TRY(Get());
+  return driver->UnpauseContainer(id);
+}
+
+Result<std::optional<ContainerInfo>> LazyEngine::InspectContainer(const std::string& id) {
+  Runtime* driver = TRY(Get());
+  return driver->InspectContainer(id);
+}
+
+Result<std::vector<ContainerInfo>> LazyEngine::ListContainers(const Labels& match) {
+  Runtime* driver = TRY(Get());
+  return driver->ListContainers(match);
+}
+
+Result<std::string> LazyEngine::Logs(const std::string& id, const LogOptions& options) {
+  Runtime* driver = TRY(Get());
+  return driver->Logs(id, options);
+}
+
+Result<ExecResult> LazyEngine::Exec(const std::string& id, const ExecSpec& spec) {
+  Runtime* driver = TRY(Get());
+  return driver->Exec(id, spec);
+}
+
+Result<Stats> LazyEngine::ContainerStats(const std::string& id) {
+  Runtime* driver = TRY(Get());
+  return driver->ContainerStats(id);
+}
+
+}  // namespace yard::runtime

@@ -1,0 +1,222 @@
+#pragma once
+
+// The container runtime as the controller sees it: images, networks, containers, logs, exec,
+// stats, pause/resume. The single-host driver (docker_runtime.h) speaks the Docker-compatible
+// REST API of Podman or Docker Engine; tests of pure logic use FakeRuntime. Nothing outside
+// src/runtime knows which one is in use.
+//
+// Every object Stackyard creates carries the labels below. Listing always filters on
+// kLabelManaged, and callers never remove an object they did not find through a labelled
+// listing or create themselves: objects of other tools on the same engine are left alone.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace yard::runtime {
+
+inline constexpr std::string_view kLabelManaged = "io.stackyard.managed";  // value "true"
+/// The installation (its data dir's id): two servers on one engine never touch each other.
+inline constexpr std::string_view kLabelInstallation = "io.stackyard.installation";
+inline constexpr std::string_view kLabelProject = "io.stackyard.project";
+inline constexpr std::string_view kLabelDeployment = "io.stackyard.deployment";
+inline constexpr std::string_view kLabelComponent = "io.stackyard.component";
+inline constexpr std::string_view kLabelGeneration = "io.stackyard.generation";
+/// What an object is for: "service", "install", "build", "network", "catalog-image".
+inline constexpr std::string_view kLabelRole = "io.stackyard.role";
+
+using Labels = std::map<std::string, std::string>;
+
+/// Called with each line of progress output (build steps, pull progress), without the newline.
+using LineSink = std::function<void(std::string_view line)>;
+
+struct EngineInfo {
+  std::string name;     // "podman" or "docker"
+  std::string version;  // the engine's own version
+  std::string api_version;
+};
+
+// ---- Images -------------------------------------------------------------------------------
+
+struct ImageInfo {
+  std::string id;
+  std::vector<std::string> tags;
+  Labels labels;
+  int64_t created_unix = 0;
+  int64_t size_bytes = 0;
+};
+
+struct BuildSpec {
+  std::string tag;          // e.g. "localhost/stackyard/shop/web:3f2a1c…"
+  std::string context_tar;  // an uncompressed tar of the build context
+  std::string dockerfile;   // path inside the context; empty: "Dockerfile"
+  std::map<std::string, std::string> args;
+  Labels labels;
+  /// Limits for the build's containers; 0: none.
+  double cpus = 0;
+  int64_t memory_bytes = 0;
+  std::chrono::seconds timeout{1800};
+};
+
+/// A build that ran: `ok` false when the Dockerfile failed (the log says why). Engine and
+/// transport failures are errors of the Result instead.
+struct BuildOutcome {
+  bool ok = false;
+  std::string image_id;  // when ok
+  std::string error;     // when !ok: the engine's one-line reason
+  std::string log;       // the whole build output
+};
+
+// ---- Networks -----------------------------------------------------------------------------
+
+struct NetworkSpec {
+  std::string name;
+  Labels labels;
+  /// Isolated from every other network (Podman's isolate=true). Always true for deployments.
+  bool isolate = true;
+};
+
+struct NetworkInfo {
+  std::string id;
+  std::string name;
+  Labels labels;
+};
+
+// ---- Containers ---------------------------------------------------------------------------
+
+struct Mount {
+  std::string source;  // absolute host path (volumes are directories under the data dir)
+  std::string target;  // path in the container
+  bool read_only = false;
+};
+
+struct PortPublish {
+  int container_port = 0;
+  std::string host_ip = "127.0.0.1";  // never 0.0.0.0: the edge is the only way in
+  int host_port = 0;                  // 0: the engine picks a free one
+};
+
+struct ContainerSpec {
+  std::string name;
+  std::string image;
+  /// Empty: the image's own. Set: replaces the image's entrypoint.
+  std::optional<std::vector<std::string>> entrypoint;
+  /// Empty: the image's own CMD.
+  std::vector<std::string> cmd;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string workdir;  // empty: the image's
+  std::string user;     // empty: the image's
+  Labels labels;
+  std::string network;               // network name; empty: none
+  std::vector<std::string> aliases;  // DNS names on `network` (the service id)
+  std::string hostname;
+  std::vector<Mount> mounts;
+  std::vector<PortPublish> ports;
+  double cpus = 0;           // 0: unlimited
+  int64_t memory_bytes = 0;  // 0: unlimited
+  /// Run a minimal init as PID 1 so signals reach the app and zombies are reaped.
+  bool init = true;
+};
+
+enum class ContainerState { kCreated, kRunning, kPaused, kRestarting, kExited, kDead, kUnknown };
+std::string_view ContainerStateName(ContainerState state);
+
+struct ContainerInfo {
+  std::string id;
+  std::string name;
+  std::string image;     // as given at create
+  std::string image_id;  // inspect only
+  Labels labels;
+  ContainerState state = ContainerState::kUnknown;
+  int exit_code = 0;
+  bool oom_killed = false;
+  int64_t started_unix = 0;   // 0: never started
+  int64_t finished_unix = 0;  // 0: not finished
+  /// Container port -> host port on 127.0.0.1 (published ports only).
+  std::map<int, int> published;
+  std::string ip;  // on the container's network, inspect only
+};
+
+struct LogOptions {
+  int tail = 200;  // last N lines; -1: all
+  int64_t since_unix = 0;
+  bool timestamps = false;
+};
+
+struct ExecSpec {
+  std::vector<std::string> cmd;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string workdir;
+  std::string user;
+  std::chrono::seconds timeout{60};
+};
+
+struct ExecResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr interleaved, as the process wrote them
+};
+
+struct Stats {
+  double cpu_percent = 0;  // of one core, since the previous sample the engine keeps
+  int64_t memory_bytes = 0;
+  int64_t memory_limit_bytes = 0;
+};
+
+// ---- The interface ------------------------------------------------------------------------
+
+/// Errors: kUnavailable when the engine cannot be reached, kTimeout, kNotFound for a missing
+/// object where the method says so, kAlreadyExists for a name already in use, kInternal for an
+/// engine answer that makes no sense. (There is no kConflict: a name in use is
+/// kAlreadyExists, an object in use kFailedPrecondition.) Methods are thread-safe.
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  virtual Result<EngineInfo> Ping() = 0;
+
+  // Images.
+  virtual Result<std::optional<ImageInfo>> InspectImage(const std::string& ref) = 0;
+  /// kUnavailable when the registry cannot be reached (the normal case here: offline).
+  virtual Status PullImage(const std::string& ref, const LineSink& progress) = 0;
+  virtual Result<BuildOutcome> BuildImage(const BuildSpec& spec, const LineSink& progress) = 0;
+  virtual Result<std::vector<ImageInfo>> ListImages(const Labels& match) = 0;
+  /// Removes an image by id or tag; kNotFound when it is gone; kFailedPrecondition when in use.
+  virtual Status RemoveImage(const std::string& ref) = 0;
+
+  // Networks.
+  virtual Result<NetworkInfo> CreateNetwork(const NetworkSpec& spec) = 0;
+  virtual Result<std::vector<NetworkInfo>> ListNetworks(const Labels& match) = 0;
+  /// kNotFound when it is gone.
+  virtual Status RemoveNetwork(const std::string& name_or_id) = 0;
+
+  // Containers.
+  /// Returns the id. kAlreadyExists when the name is taken.
+  virtual Result<std::string> CreateContainer(const ContainerSpec& spec) = 0;
+  /// Already running is success.
+  virtual Status StartContainer(const std::string& id) = 0;
+  /// SIGTERM, then SIGKILL after `grace`. Already stopped is success.
+  virtual Status StopContainer(const std::string& id, std::chrono::seconds grace) = 0;
+  /// Removes even a running container (force) with its anonymous volumes; kNotFound when gone.
+  virtual Status RemoveContainer(const std::string& id) = 0;
+  virtual Status PauseContainer(const std::string& id) = 0;
+  virtual Status UnpauseContainer(const std::string& id) = 0;
+  /// nullopt when no such container.
+  virtual Result<std::optional<ContainerInfo>> InspectContainer(const std::string& id) = 0;
+  /// Containers whose labels include every pair of `match`, running or not. Fields marked
+  /// "inspect only" are empty.
+  virtual Result<std::vector<ContainerInfo>> ListContainers(const Labels& match) = 0;
+  /// stdout and stderr interleaved.
+  virtual Result<std::string> Logs(const std::string& id, const LogOptions& options) = 0;
+  /// Runs a command in a running container and waits for it (up to spec.timeout).
+  virtual Result<ExecResult> Exec(const std::string& id, const ExecSpec& spec) = 0;
+  virtual Result<Stats> ContainerStats(const std::string& id) = 0;
+};
+
+}  // namespace yard::runtime

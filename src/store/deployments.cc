@@ -1,0 +1,311 @@
+#include "store/deployments.h"
+
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+
+namespace yard::store {
+namespace {
+
+constexpr std::string_view kColumns =
+    "d.id, d.project_id, p.name, d.name, d.stage, d.branch, d.params, d.env, d.cpu_millis, "
+    "d.memory_bytes, d.desired, d.target_commit, d.release_commit, d.release_images, "
+    "d.generations, d.phase, d.reason, d.created_at, d.created_by, d.updated_at, d.build_nonce, "
+    "d.release_nonce";
+
+// The JSON columns are written only by this file, so a parse failure means a damaged row:
+// it reads as empty rather than taking the whole listing down.
+template <typename Value>
+std::map<std::string, Value> ReadMap(const std::string& text) {
+  std::map<std::string, Value> out;
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (!json.is_object()) return out;
+  for (auto& [key, value] : json.items()) {
+    if constexpr (std::is_same_v<Value, std::string>) {
+      if (value.is_string()) out[key] = value.template get<std::string>();
+    } else {
+      if (value.is_number_integer()) out[key] = value.template get<Value>();
+    }
+  }
+  return out;
+}
+
+template <typename Value>
+std::string WriteMap(const std::map<std::string, Value>& map) {
+  return nlohmann::json(map).dump();
+}
+
+Deployment ReadDeployment(const Statement& row) {
+  Deployment d;
+  d.id = row.ColumnInt(0);
+  d.project_id = row.ColumnInt(1);
+  d.project = row.ColumnText(2);
+  d.name = row.ColumnText(3);
+  d.stage = row.ColumnText(4);
+  d.branch = row.ColumnText(5);
+  d.params = ReadMap<std::string>(row.ColumnText(6));
+  d.env = ReadMap<std::string>(row.ColumnText(7));
+  d.cpu_millis = row.ColumnInt(8);
+  d.memory_bytes = row.ColumnInt(9);
+  d.desired = ParseDesired(row.ColumnText(10)).value_or(Desired::kStopped);
+  d.target_commit = row.ColumnText(11);
+  d.release_commit = row.ColumnText(12);
+  d.release_images = ReadMap<std::string>(row.ColumnText(13));
+  d.generations = ReadMap<int64_t>(row.ColumnText(14));
+  d.phase = row.ColumnText(15);
+  d.reason = row.ColumnText(16);
+  d.created_at = row.ColumnInt(17);
+  d.created_by = row.ColumnInt(18);
+  d.updated_at = row.ColumnInt(19);
+  d.build_nonce = row.ColumnInt(20);
+  d.release_nonce = row.ColumnInt(21);
+  return d;
+}
+
+BuildRecord ReadBuild(const Statement& row) {
+  BuildRecord b;
+  b.id = row.ColumnInt(0);
+  b.deployment_id = row.ColumnInt(1);
+  b.commit = row.ColumnText(2);
+  std::string state = row.ColumnText(3);
+  b.state = state == "running"     ? BuildState::kRunning
+            : state == "succeeded" ? BuildState::kSucceeded
+                                   : BuildState::kFailed;
+  b.error = row.ColumnText(4);
+  b.images = ReadMap<std::string>(row.ColumnText(5));
+  b.started_at = row.ColumnInt(6);
+  b.finished_at = row.ColumnOptionalInt(7);
+  return b;
+}
+
+constexpr std::string_view kBuildColumns =
+    "id, deployment_id, commit_id, state, error, images, started_at, finished_at";
+
+Status RequireChange(Database& db, int64_t id) {
+  if (db.Changes() == 0) {
+    return Unexpected(ErrorCode::kNotFound, fmt::format("deployment {} not found", id));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+int64_t Deployment::GenerationOf(const std::string& service) const {
+  auto it = generations.find(service);
+  return it == generations.end() ? 1 : it->second;
+}
+
+std::string_view DesiredName(Desired desired) {
+  switch (desired) {
+    case Desired::kRunning: return "running";
+    case Desired::kStopped: return "stopped";
+    case Desired::kDeleted: return "deleted";
+  }
+  return "stopped";
+}
+
+Result<Desired> ParseDesired(std::string_view name) {
+  for (Desired d : {Desired::kRunning, Desired::kStopped, Desired::kDeleted}) {
+    if (DesiredName(d) == name) return d;
+  }
+  return Unexpected(ErrorCode::kInvalidArgument, fmt::format("unknown desired state '{}'", name));
+}
+
+std::string_view BuildStateName(BuildState state) {
+  switch (state) {
+    case BuildState::kRunning: return "running";
+    case BuildState::kSucceeded: return "succeeded";
+    case BuildState::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+Result<Deployment> DeploymentStore::Create(Deployment d) {
+  int64_t now = clock_.NowUnix();
+  d.created_at = d.updated_at = now;
+  auto insert = TRY(db_.Prepare(
+      "INSERT INTO deployments (project_id, name, stage, branch, params, env, cpu_millis, "
+      "memory_bytes, desired, target_commit, phase, reason, created_at, created_by, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  Status inserted =
+      insert
+          .BindAll(d.project_id, d.name, d.stage, d.branch, WriteMap(d.params), WriteMap(d.env),
+                   d.cpu_millis, d.memory_bytes, DesiredName(d.desired), d.target_commit, d.phase,
+                   d.reason, d.created_at, d.created_by, d.updated_at)
+          .Run();
+  if (!inserted) {
+    if (inserted.error().code == ErrorCode::kAlreadyExists) {
+      return Unexpected(ErrorCode::kAlreadyExists,
+                        fmt::format("deployment '{}' already exists in this project", d.name));
+    }
+    return Unexpected(inserted.error());
+  }
+  return Find(db_.LastInsertRowId());
+}
+
+Result<std::vector<Deployment>> DeploymentStore::Query(std::string_view where,
+                                                       const std::vector<std::string>& args) {
+  auto query = TRY(db_.Prepare(fmt::format(
+      "SELECT {} FROM deployments d JOIN projects p ON p.id = d.project_id {} ORDER BY p.name, "
+      "d.name",
+      kColumns, where)));
+  for (size_t i = 0; i < args.size(); ++i) query.Bind(static_cast<int>(i + 1), args[i]);
+  std::vector<Deployment> out;
+  while (TRY(query.Step())) out.push_back(ReadDeployment(query));
+  return out;
+}
+
+Result<Deployment> DeploymentStore::Find(int64_t id) {
+  auto rows = TRY(Query("WHERE d.id = CAST(? AS INTEGER)", {std::to_string(id)}));
+  if (rows.empty()) {
+    return Unexpected(ErrorCode::kNotFound, fmt::format("deployment {} not found", id));
+  }
+  return std::move(rows.front());
+}
+
+Result<Deployment> DeploymentStore::FindByName(int64_t project_id, const std::string& name) {
+  auto rows = TRY(Query("WHERE d.project_id = CAST(? AS INTEGER) AND d.name = ?",
+                        {std::to_string(project_id), name}));
+  if (rows.empty()) {
+    return Unexpected(ErrorCode::kNotFound, fmt::format("deployment '{}' not found", name));
+  }
+  return std::move(rows.front());
+}
+
+Result<std::vector<Deployment>> DeploymentStore::ListForProject(int64_t project_id) {
+  return Query("WHERE d.project_id = CAST(? AS INTEGER)", {std::to_string(project_id)});
+}
+
+Result<std::vector<Deployment>> DeploymentStore::ListAll() { return Query("", {}); }
+
+Result<int64_t> DeploymentStore::CountForProject(int64_t project_id) {
+  auto query = TRY(db_.Prepare("SELECT COUNT(*) FROM deployments WHERE project_id = ?"));
+  query.BindAll(project_id);
+  TRY(query.Step());
+  return query.ColumnInt(0);
+}
+
+Status DeploymentStore::Update(int64_t id, std::string_view assignments,
+                               const std::vector<std::string>& args) {
+  auto update = TRY(db_.Prepare(
+      fmt::format("UPDATE deployments SET {}, updated_at = ? WHERE id = ?", assignments)));
+  int index = 0;
+  for (const std::string& arg : args) update.Bind(++index, arg);
+  update.Bind(++index, clock_.NowUnix());
+  update.Bind(++index, id);
+  TRY(update.Run());
+  return RequireChange(db_, id);
+}
+
+Status DeploymentStore::SetDesired(int64_t id, Desired desired) {
+  return Update(id, "desired = ?", {std::string(DesiredName(desired))});
+}
+
+Status DeploymentStore::BumpGenerations(int64_t id, const std::vector<std::string>& services) {
+  auto transaction = TRY(db_.Begin());
+  Deployment d = TRY(Find(id));
+  for (const std::string& service : services) d.generations[service] = d.GenerationOf(service) + 1;
+  TRY(Update(id, "generations = ?", {WriteMap(d.generations)}));
+  return transaction.Commit();
+}
+
+Status DeploymentStore::SetTargetCommit(int64_t id, const std::string& commit) {
+  return Update(id, "target_commit = ?", {commit});
+}
+
+Status DeploymentStore::RequestRebuild(int64_t id, const std::string& commit,
+                                       const std::vector<std::string>& services) {
+  auto transaction = TRY(db_.Begin());
+  Deployment d = TRY(Find(id));
+  for (const std::string& service : services) d.generations[service] = d.GenerationOf(service) + 1;
+  TRY(Update(id, "target_commit = ?, generations = ?, build_nonce = build_nonce + 1",
+             {commit, WriteMap(d.generations)}));
+  return transaction.Commit();
+}
+
+Status DeploymentStore::SetRelease(int64_t id, const std::string& commit,
+                                   const std::map<std::string, std::string>& images,
+                                   int64_t nonce) {
+  // Not an Update: the controller records what it did, which is not a user change.
+  auto update = TRY(db_.Prepare(
+      "UPDATE deployments SET release_commit = ?, release_images = ?, release_nonce = ? "
+      "WHERE id = ?"));
+  TRY(update.BindAll(commit, WriteMap(images), nonce, id).Run());
+  return RequireChange(db_, id);
+}
+
+Status DeploymentStore::SetPhase(int64_t id, const std::string& phase,
+                                 const std::string& reason) {
+  // Not an Update: the phase is an observation, and updated_at tracks user changes.
+  auto update = TRY(db_.Prepare("UPDATE deployments SET phase = ?, reason = ? WHERE id = ?"));
+  TRY(update.BindAll(phase, reason, id).Run());
+  return RequireChange(db_, id);
+}
+
+Status DeploymentStore::Delete(int64_t id) {
+  auto remove = TRY(db_.Prepare("DELETE FROM deployments WHERE id = ?"));
+  TRY(remove.BindAll(id).Run());
+  return RequireChange(db_, id);
+}
+
+Result<std::map<std::string, std::string>> DeploymentStore::Values(int64_t id) {
+  auto query = TRY(db_.Prepare("SELECT key, value FROM deployment_values WHERE deployment_id = ?"));
+  query.BindAll(id);
+  std::map<std::string, std::string> out;
+  while (TRY(query.Step())) out[query.ColumnText(0)] = query.ColumnText(1);
+  return out;
+}
+
+Status DeploymentStore::AddValues(int64_t id, const std::map<std::string, std::string>& values) {
+  auto transaction = TRY(db_.Begin());
+  for (const auto& [key, value] : values) {
+    auto insert = TRY(db_.Prepare(
+        "INSERT OR IGNORE INTO deployment_values (deployment_id, key, value) VALUES (?, ?, ?)"));
+    TRY(insert.BindAll(id, key, value).Run());
+  }
+  return transaction.Commit();
+}
+
+Result<BuildRecord> DeploymentStore::StartBuild(int64_t deployment_id, const std::string& commit) {
+  auto insert = TRY(db_.Prepare(
+      "INSERT INTO builds (deployment_id, commit_id, state, started_at) VALUES (?, ?, 'running', "
+      "?)"));
+  TRY(insert.BindAll(deployment_id, commit, clock_.NowUnix()).Run());
+  return FindBuild(db_.LastInsertRowId());
+}
+
+Status DeploymentStore::FinishBuild(int64_t build_id, BuildState state, const std::string& error,
+                                    const std::map<std::string, std::string>& images) {
+  auto update = TRY(db_.Prepare(
+      "UPDATE builds SET state = ?, error = ?, images = ?, finished_at = ? WHERE id = ?"));
+  TRY(update.BindAll(BuildStateName(state), error, WriteMap(images), clock_.NowUnix(), build_id)
+          .Run());
+  return Ok();
+}
+
+Result<std::vector<BuildRecord>> DeploymentStore::ListBuilds(int64_t deployment_id, int limit) {
+  auto query = TRY(db_.Prepare(fmt::format(
+      "SELECT {} FROM builds WHERE deployment_id = ? ORDER BY id DESC LIMIT ?", kBuildColumns)));
+  query.BindAll(deployment_id, limit);
+  std::vector<BuildRecord> out;
+  while (TRY(query.Step())) out.push_back(ReadBuild(query));
+  return out;
+}
+
+Result<BuildRecord> DeploymentStore::FindBuild(int64_t build_id) {
+  auto query = TRY(db_.Prepare(fmt::format("SELECT {} FROM builds WHERE id = ?", kBuildColumns)));
+  query.BindAll(build_id);
+  if (!TRY(query.Step())) {
+    return Unexpected(ErrorCode::kNotFound, fmt::format("build {} not found", build_id));
+  }
+  return ReadBuild(query);
+}
+
+Result<int> DeploymentStore::FailInterruptedBuilds(const std::string& reason) {
+  auto update = TRY(db_.Prepare(
+      "UPDATE builds SET state = 'failed', error = ?, finished_at = ? WHERE state = 'running'"));
+  TRY(update.BindAll(reason, clock_.NowUnix()).Run());
+  return static_cast<int>(db_.Changes());
+}
+
+}  // namespace yard::store

@@ -1,0 +1,122 @@
+#pragma once
+
+// The deployments, deployment_values and builds tables: a deployment's desired state (what
+// the user asked for) and the little the controller must remember across restarts (which
+// release runs, restart generations, generated secrets, builds). What actually runs is never
+// stored: the controller reads it from the engine's labels.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "store/database.h"
+
+namespace yard::store {
+
+enum class Desired { kRunning, kStopped, kDeleted };
+std::string_view DesiredName(Desired desired);
+Result<Desired> ParseDesired(std::string_view name);
+
+struct Deployment {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string project;  // the project's name (joined)
+  std::string name;
+  std::string stage;
+  std::string branch;
+  std::map<std::string, std::string> params;
+  std::map<std::string, std::string> env;  // overrides for every component
+  int64_t cpu_millis = 0;
+  int64_t memory_bytes = 0;
+  Desired desired = Desired::kRunning;
+  std::string target_commit;
+  std::string release_commit;
+  std::map<std::string, std::string> release_images;  // service id -> image
+  std::map<std::string, int64_t> generations;         // service id -> generation (default 1)
+  int64_t build_nonce = 0;    // bumped by a rebuild request
+  int64_t release_nonce = 0;  // the build_nonce the release was built for
+  std::string phase = "creating";
+  std::string reason;
+  int64_t created_at = 0;
+  int64_t created_by = 0;
+  int64_t updated_at = 0;
+
+  int64_t GenerationOf(const std::string& service) const;
+};
+
+enum class BuildState { kRunning, kSucceeded, kFailed };
+std::string_view BuildStateName(BuildState state);
+
+struct BuildRecord {
+  int64_t id = 0;
+  int64_t deployment_id = 0;
+  std::string commit;
+  BuildState state = BuildState::kRunning;
+  std::string error;
+  std::map<std::string, std::string> images;
+  int64_t started_at = 0;
+  std::optional<int64_t> finished_at;
+};
+
+/// Thread-safe (the Database serialises).
+class DeploymentStore {
+ public:
+  DeploymentStore(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  /// Inserts `deployment` (id, timestamps and project name are filled). kAlreadyExists when
+  /// the project already has a deployment of that name (one being deleted included).
+  Result<Deployment> Create(Deployment deployment);
+  /// kNotFound when absent.
+  Result<Deployment> Find(int64_t id);
+  Result<Deployment> FindByName(int64_t project_id, const std::string& name);
+  /// Every deployment of the project, by name.
+  Result<std::vector<Deployment>> ListForProject(int64_t project_id);
+  /// Every deployment of the installation, for the controller.
+  Result<std::vector<Deployment>> ListAll();
+  Result<int64_t> CountForProject(int64_t project_id);
+
+  /// Desired-state changes (API). Each bumps updated_at.
+  Status SetDesired(int64_t id, Desired desired);
+  /// Adds one to the generation of each service in `services` (all listed services restart).
+  Status BumpGenerations(int64_t id, const std::vector<std::string>& services);
+  Status SetTargetCommit(int64_t id, const std::string& commit);
+  /// A rebuild: build `commit` again even if it is the release's, and restart every service.
+  Status RequestRebuild(int64_t id, const std::string& commit,
+                        const std::vector<std::string>& services);
+
+  /// Controller bookkeeping.
+  Status SetRelease(int64_t id, const std::string& commit,
+                    const std::map<std::string, std::string>& images, int64_t nonce);
+  Status SetPhase(int64_t id, const std::string& phase, const std::string& reason);
+  /// Removes the row and what cascades from it (values, builds).
+  Status Delete(int64_t id);
+
+  /// Generated values (${generate:...}).
+  Result<std::map<std::string, std::string>> Values(int64_t id);
+  /// Inserts values not stored yet; existing keys keep their value.
+  Status AddValues(int64_t id, const std::map<std::string, std::string>& values);
+
+  /// Builds.
+  Result<BuildRecord> StartBuild(int64_t deployment_id, const std::string& commit);
+  Status FinishBuild(int64_t build_id, BuildState state, const std::string& error,
+                     const std::map<std::string, std::string>& images);
+  /// Newest first.
+  Result<std::vector<BuildRecord>> ListBuilds(int64_t deployment_id, int limit);
+  Result<BuildRecord> FindBuild(int64_t build_id);
+  /// Marks builds still 'running' as failed: their process is gone (called at start).
+  Result<int> FailInterruptedBuilds(const std::string& reason);
+
+ private:
+  Result<std::vector<Deployment>> Query(std::string_view where,
+                                        const std::vector<std::string>& args);
+  Status Update(int64_t id, std::string_view assignments, const std::vector<std::string>& args);
+
+  Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace yard::store

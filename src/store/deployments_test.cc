@@ -1,0 +1,118 @@
+#include "store/deployments.h"
+
+#include <gtest/gtest.h>
+
+#include "store/migrations.h"
+#include "store/projects.h"
+#include "store/users.h"
+#include "testing/fake_clock.h"
+
+namespace yard::store {
+namespace {
+
+class DeploymentStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MUST(Migrate(*db_, SchemaMigrations()));
+    alice_ = MUST(users_.Create("alice", Role::kUser));
+    shop_ = MUST(projects_.Create(Project{.name = "shop",
+                                          .source_kind = SourceKind::kHosted,
+                                          .repo_path = "/data/repos/shop.git",
+                                          .created_by = alice_.id}));
+  }
+  Deployment Make(const std::string& name) {
+    Deployment d;
+    d.project_id = shop_.id;
+    d.name = name;
+    d.stage = "development";
+    d.branch = "main";
+    d.params = {{"greeting", "hi"}};
+    d.env = {{"DEBUG", "1"}};
+    d.cpu_millis = 500;
+    d.memory_bytes = 256 << 20;
+    d.created_by = alice_.id;
+    return d;
+  }
+  std::unique_ptr<Database> db_ = MUST(Database::Open(":memory:"));
+  testing::FakeClock clock_;
+  UserStore users_{*db_, clock_};
+  ProjectStore projects_{*db_, clock_};
+  DeploymentStore deployments_{*db_, clock_};
+  User alice_;
+  Project shop_;
+};
+
+TEST_F(DeploymentStoreTest, CreateAndReadBack) {
+  Deployment dev = MUST(deployments_.Create(Make("dev")));
+  EXPECT_GT(dev.id, 0);
+  EXPECT_EQ(dev.project, "shop");
+  EXPECT_EQ(dev.params.at("greeting"), "hi");
+  EXPECT_EQ(dev.env.at("DEBUG"), "1");
+  EXPECT_EQ(dev.cpu_millis, 500);
+  EXPECT_EQ(dev.desired, Desired::kRunning);
+  EXPECT_EQ(dev.phase, "creating");
+  EXPECT_EQ(dev.GenerationOf("web"), 1);
+  EXPECT_EQ(MUST(deployments_.FindByName(shop_.id, "dev")).id, dev.id);
+  EXPECT_EQ(MUST(deployments_.CountForProject(shop_.id)), 1);
+}
+
+TEST_F(DeploymentStoreTest, NamesAreUniquePerProject) {
+  MUST(deployments_.Create(Make("dev")));
+  auto again = deployments_.Create(Make("dev"));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+}
+
+TEST_F(DeploymentStoreTest, ProjectWithDeploymentsCannotBeDeleted) {
+  MUST(deployments_.Create(Make("dev")));
+  EXPECT_FALSE(projects_.Delete(shop_.id));
+}
+
+TEST_F(DeploymentStoreTest, GenerationsReleaseAndPhase) {
+  Deployment dev = MUST(deployments_.Create(Make("dev")));
+  MUST(deployments_.BumpGenerations(dev.id, {"web", "db"}));
+  MUST(deployments_.BumpGenerations(dev.id, {"web"}));
+  MUST(deployments_.SetRelease(dev.id, "abc", {{"web", "img:abc"}}, 0));
+  MUST(deployments_.RequestRebuild(dev.id, "abd", {"db"}));
+  MUST(deployments_.SetPhase(dev.id, "running", ""));
+  MUST(deployments_.SetDesired(dev.id, Desired::kStopped));
+  Deployment read = MUST(deployments_.Find(dev.id));
+  EXPECT_EQ(read.GenerationOf("web"), 3);
+  EXPECT_EQ(read.GenerationOf("db"), 3);
+  EXPECT_EQ(read.build_nonce, 1);
+  EXPECT_EQ(read.release_nonce, 0);
+  EXPECT_EQ(read.target_commit, "abd");
+  EXPECT_EQ(read.release_commit, "abc");
+  EXPECT_EQ(read.release_images.at("web"), "img:abc");
+  EXPECT_EQ(read.phase, "running");
+  EXPECT_EQ(read.desired, Desired::kStopped);
+  EXPECT_EQ(deployments_.SetPhase(9999, "x", "").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(DeploymentStoreTest, ValuesKeepTheFirstDraw) {
+  Deployment dev = MUST(deployments_.Create(Make("dev")));
+  MUST(deployments_.AddValues(dev.id, {{"db/env/POSTGRES_PASSWORD#0", "first"}}));
+  MUST(deployments_.AddValues(dev.id, {{"db/env/POSTGRES_PASSWORD#0", "second"}, {"k", "v"}}));
+  auto values = MUST(deployments_.Values(dev.id));
+  EXPECT_EQ(values.at("db/env/POSTGRES_PASSWORD#0"), "first");
+  EXPECT_EQ(values.at("k"), "v");
+  MUST(deployments_.Delete(dev.id));
+  EXPECT_TRUE(MUST(deployments_.Values(dev.id)).empty());
+}
+
+TEST_F(DeploymentStoreTest, InterruptedBuildsAreFailed) {
+  Deployment dev = MUST(deployments_.Create(Make("dev")));
+  BuildRecord done = MUST(deployments_.StartBuild(dev.id, "abc"));
+  MUST(deployments_.FinishBuild(done.id, BuildState::kSucceeded, "", {{"web", "img"}}));
+  BuildRecord cut = MUST(deployments_.StartBuild(dev.id, "def"));
+  EXPECT_EQ(MUST(deployments_.FailInterruptedBuilds("server stopped")), 1);
+  EXPECT_EQ(MUST(deployments_.FindBuild(cut.id)).state, BuildState::kFailed);
+  EXPECT_EQ(MUST(deployments_.FindBuild(cut.id)).error, "server stopped");
+  auto builds = MUST(deployments_.ListBuilds(dev.id, 10));
+  ASSERT_EQ(builds.size(), 2u);
+  EXPECT_EQ(builds[0].id, cut.id);
+  EXPECT_EQ(builds[1].images.at("web"), "img");
+}
+
+}  // namespace
+}  // namespace yard::store
