@@ -77,10 +77,16 @@ class DeploymentsTest : public ServerTestBase {
   }
 
   std::string Podman(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"env",
-                                     "CONTAINERS_CONF=" + server_->data_dir() +
-                                         "/engine/containers.conf",
-                                     "podman"};
+    // Podman needs these settings here (see docs/deployments.md); the file outlives the
+    // server, so cleanup works after any failure.
+    std::string conf = sources_.path() + "/containers.conf";
+    if (!fs::Exists(conf)) {
+      MUST(fs::AtomicWriteFile(conf,
+                               "[containers]\n"
+                               "default_ulimits = [\"nofile=8192:8192\", \"nproc=4096:4096\"]\n"
+                               "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\n"));
+    }
+    std::vector<std::string> argv = {"env", "CONTAINERS_CONF=" + conf, "podman"};
     argv.insert(argv.end(), args.begin(), args.end());
     return RunTool(argv).stdout_data;
   }
@@ -132,13 +138,38 @@ class DeploymentsTest : public ServerTestBase {
     return page;
   }
 
-  std::vector<std::string> ContainersOf(const Json& d, const std::string& service) {
-    (void)d;
-    return Lines(Podman({"ps", "-q", "--filter",
-                         "label=io.stackyard.installation=" + installation_, "--filter",
-                         "label=io.stackyard.component=" + service}));
+  // Running containers of `service` (in any deployment of this test's server).
+  std::vector<std::string> ContainersOf(const std::string& service) {
+    std::vector<std::string> out;
+    // One label filter only: Podman 4.3 does not combine several.
+    for (const std::string& line :
+         Lines(Podman({"ps", "--filter", "label=io.stackyard.installation=" + installation_,
+                       "--format", "{{.ID}} {{index .Labels \"io.stackyard.component\"}}"}))) {
+      size_t space = line.find(' ');
+      if (space != std::string::npos && line.substr(space + 1) == service) {
+        out.push_back(line.substr(0, space));
+      }
+    }
+    return out;
   }
 
+  // Restarts the server on the same data dir. The old harness object owns the data dir's
+  // temporary parent, so it is kept until the test ends.
+  void RestartServer(bool kill) {
+    std::string data_dir = server_->data_dir();
+    if (kill) {
+      server_->Signal(SIGKILL);
+      ASSERT_TRUE(server_->Wait(10s));
+    } else {
+      server_->Stop();
+    }
+    auto restarted = testing::YardServer::Start({.data_dir = data_dir});
+    ASSERT_TRUE(restarted) << restarted.error().message;
+    retired_.push_back(std::move(server_));
+    server_ = std::move(*restarted);
+  }
+
+  std::vector<std::unique_ptr<testing::YardServer>> retired_;
   testing::TempDir sources_;
   std::string source_;
   std::string installation_;
@@ -168,16 +199,12 @@ TEST_F(DeploymentsTest, DevelopmentDeploymentReloadsEditsAndKeepsThemAcrossResta
   EXPECT_NE(PageWith(WebAddress(d), "edited in the code volume").find("edited"),
             std::string::npos);
 
-  std::string data_dir = server_->data_dir();
-  server_->Stop();
-  auto restarted = testing::YardServer::Start({.data_dir = data_dir});
-  ASSERT_TRUE(restarted) << restarted.error().message;
-  server_ = std::move(*restarted);
+  RestartServer(/*kill=*/false);
   d = Yard({"deployments", "show", "hello/dev", "--wait"});
   EXPECT_EQ(d["status"]["colour"], "green");
   EXPECT_NE(PageWith(WebAddress(d), "edited in the code volume").find("edited"),
             std::string::npos);
-  EXPECT_EQ(ContainersOf(d, "web").size(), 1u);
+  EXPECT_EQ(ContainersOf("web").size(), 1u);
 }
 
 TEST_F(DeploymentsTest, BuiltDeploymentStartsFreshButKeepsDatabaseData) {
@@ -190,14 +217,14 @@ TEST_F(DeploymentsTest, BuiltDeploymentStartsFreshButKeepsDatabaseData) {
   EXPECT_NE(PageWith(address, "kept-in-postgres").find("kept-in-postgres"), std::string::npos);
 
   // Write into the container's own filesystem: a restart must not keep it.
-  auto web = ContainersOf(d, "web");
+  auto web = ContainersOf("web");
   ASSERT_EQ(web.size(), 1u);
   Podman({"exec", web[0], "touch", "/tmp/written-at-run-time"});
   EXPECT_EQ(Podman({"exec", web[0], "ls", "/tmp/written-at-run-time"}),
             "/tmp/written-at-run-time\n");
 
   d = Yard({"deployments", "restart", "hello/prod", "--wait"});
-  web = ContainersOf(d, "web");
+  web = ContainersOf("web");
   ASSERT_EQ(web.size(), 1u);
   EXPECT_EQ(Podman({"exec", web[0], "ls", "/tmp/written-at-run-time"}), "");
   EXPECT_NE(PageWith(WebAddress(d), "kept-in-postgres").find("kept-in-postgres"),
@@ -209,10 +236,10 @@ TEST_F(DeploymentsTest, DeploymentsCannotReachEachOthersDatabase) {
   Json b = Yard({"deployments", "create", "hello/b", "--stage", "production", "--wait"});
   ASSERT_EQ(a["status"]["colour"], "green");
   ASSERT_EQ(b["status"]["colour"], "green");
-  auto a_web = ContainersOf(a, "web");
+  auto a_web = ContainersOf("web");
   ASSERT_FALSE(a_web.empty());
   std::string b_db;
-  for (const std::string& id : ContainersOf(b, "db")) {
+  for (const std::string& id : ContainersOf("db")) {
     std::string labels = Podman({"inspect", "--format", "{{index .Config.Labels \"io.stackyard.deployment\"}}", id});
     std::string mine = Podman({"inspect", "--format", "{{index .Config.Labels \"io.stackyard.deployment\"}}", a_web[0]});
     if (labels != mine) b_db = id;
@@ -268,11 +295,7 @@ TEST_F(DeploymentsTest, KilledServerConvergesWithoutDuplicatesOrOrphans) {
   ASSERT_EQ(created.exit_code, 0) << created.stderr_data;
   std::this_thread::sleep_for(1500ms);
   std::string data_dir = server_->data_dir();
-  server_->Signal(SIGKILL);
-  ASSERT_TRUE(server_->Wait(10s));
-  auto restarted = testing::YardServer::Start({.data_dir = data_dir});
-  ASSERT_TRUE(restarted) << restarted.error().message;
-  server_ = std::move(*restarted);
+  RestartServer(/*kill=*/true);
   Json d = Yard({"deployments", "show", "hello/dev", "--wait"});
   ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);
 
@@ -281,11 +304,7 @@ TEST_F(DeploymentsTest, KilledServerConvergesWithoutDuplicatesOrOrphans) {
       RunYardFor(30s, AsAdmin({"deployments", "restart", "hello/dev"}));
   ASSERT_EQ(restart.exit_code, 0) << restart.stderr_data;
   std::this_thread::sleep_for(500ms);
-  server_->Signal(SIGKILL);
-  ASSERT_TRUE(server_->Wait(10s));
-  restarted = testing::YardServer::Start({.data_dir = data_dir});
-  ASSERT_TRUE(restarted) << restarted.error().message;
-  server_ = std::move(*restarted);
+  RestartServer(/*kill=*/true);
   d = Yard({"deployments", "show", "hello/dev", "--wait"});
   ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);
 
@@ -314,7 +333,7 @@ TEST_F(DeploymentsTest, BadRequestsAreRefusedClearly) {
   refused({"deployments", "create", "hello/x", "--param", "unknown=1"}, "no param 'unknown'");
   refused({"deployments", "create", "hello/x", "--env", "1BAD=x"}, "not a valid variable name");
   refused({"deployments", "create", "hello/x", "--memory", "lots"}, "not a memory size");
-  refused({"deployments", "create", "nothing/x"}, "not found");
+  refused({"deployments", "create", "nothing/x"}, "no project named 'nothing'");
   refused({"deployments", "show", "hello/none"}, "no deployment 'none'");
   refused({"deployments", "delete", "hello/none"}, "--yes");
   refused({"deployments", "create", "no-slash"}, "PROJECT/DEPLOYMENT");

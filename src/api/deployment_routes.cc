@@ -46,6 +46,7 @@ Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentSt
             {"desired", store::DesiredName(d.desired)},
             {"commit", d.release_commit.empty() ? Json(nullptr) : Json(d.release_commit)},
             {"target_commit", d.target_commit.empty() ? Json(nullptr) : Json(d.target_commit)},
+            {"version", d.version},
             {"created_at", TimeView(d.created_at)},
             {"updated_at", TimeView(d.updated_at)}};
   if (status) {
@@ -56,6 +57,7 @@ Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentSt
                       {"colour", controller::ColourName(status->colour)},
                       {"reasons", reasons},
                       {"observed_at", TimeView(status->observed_at)},
+                      {"observed_version", status->observed_version},
                       {"services", services}};
   } else {
     // Not observed yet (the server just started): what the store last recorded.
@@ -65,6 +67,7 @@ Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentSt
                                                        : "yellow"},
                       {"reasons", d.reason.empty() ? Json::array() : Json::array({d.reason})},
                       {"observed_at", nullptr},
+                      {"observed_version", 0},
                       {"services", Json::array()}};
   }
   return view;

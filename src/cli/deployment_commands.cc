@@ -100,8 +100,10 @@ Result<Json> Wait(ApiClient& client, const Target& target, std::chrono::seconds 
     if (!status["reasons"].empty()) line += ": " + status["reasons"][0].get<std::string>();
     if (!quiet && line != last) std::fprintf(stderr, "  %s\n", line.c_str());
     last = line;
-    if (phase == "running" && colour == "green") return d;
-    if (phase == "failed") {
+    // The status must reflect this change, not the state before it.
+    bool current = status.value("observed_version", int64_t{0}) >= d.value("version", int64_t{0});
+    if (current && phase == "running" && colour == "green") return d;
+    if (current && phase == "failed") {
       return Unexpected(ErrorCode::kFailedPrecondition,
                         fmt::format("{}/{} failed: {}", target.project, target.deployment, line));
     }

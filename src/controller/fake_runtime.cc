@@ -29,7 +29,7 @@ Result<runtime::BuildOutcome> FakeRuntime::BuildImage(const runtime::BuildSpec& 
       return runtime::BuildOutcome{.ok = false, .error = error, .log = error};
     }
   }
-  images_[spec.tag] = {.id = fmt::format("img{}", next_id_++), .tags = {spec.tag}};
+  images_[spec.tag] = {.id = fmt::format("img{}", next_id_++), .tags = {spec.tag}, .labels = spec.labels};
   return runtime::BuildOutcome{.ok = true, .image_id = images_[spec.tag].id, .log = "ok"};
 }
 

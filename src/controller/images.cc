@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include "base/fs.h"
+#include "controller/plan.h"
 #include "images/catalog_images.h"
 #include "images/tar.h"
 
@@ -46,12 +47,19 @@ std::optional<std::string> RelativeTo(const std::string& path, const std::string
 }
 
 Status ImageBuilder::Ensure(const std::string& ref, const runtime::LineSink& log) {
-  if (TRY(runtime_.InspectImage(ref))) return Ok();
-  if (images::FindBuiltinImage(ref)) {
+  std::optional<runtime::ImageInfo> present = TRY(runtime_.InspectImage(ref));
+  if (std::optional<images::BuiltinImage> builtin = images::FindBuiltinImage(ref)) {
+    // Built by this version of Stackyard? Another version may ship another context.
+    auto digest = present ? present->labels.find(std::string(kLabelDigest))
+                          : std::map<std::string, std::string>::const_iterator();
+    if (present && digest != present->labels.end() && digest->second == builtin->digest) {
+      return Ok();
+    }
     log(fmt::format("==> building the built-in image {}", ref));
     std::string context = TRY(images::BuiltinImageContext(ref));
     runtime::BuildSpec spec{.tag = ref, .context_tar = std::move(context)};
     spec.labels[std::string(runtime::kLabelRole)] = "catalog-image";
+    spec.labels[std::string(kLabelDigest)] = builtin->digest;
     runtime::BuildOutcome outcome = TRY(runtime_.BuildImage(spec, log));
     if (!outcome.ok) {
       return Unexpected(ErrorCode::kInternal,
@@ -60,6 +68,7 @@ Status ImageBuilder::Ensure(const std::string& ref, const runtime::LineSink& log
     }
     return Ok();
   }
+  if (present) return Ok();
   log(fmt::format("==> pulling {}", ref));
   Status pulled = runtime_.PullImage(ref, log);
   if (!pulled) {

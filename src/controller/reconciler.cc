@@ -634,6 +634,7 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
 void Reconciler::Publish(const store::Deployment& d, const std::vector<ServicePlan>* plans) {
   DeploymentStatus status;
   status.commit = d.release_commit;
+  status.observed_version = d.version;
   status.observed_at = ctx_.clock->NowUnix();
   if (plans != nullptr) {
     for (const ServicePlan& plan : *plans) {

@@ -58,6 +58,8 @@ struct DeploymentStatus {
   std::vector<std::string> reasons;
   std::vector<ServiceStatus> services;
   std::string commit;  // what runs
+  /// The deployment's version (store::Deployment::version) this status reflects.
+  int64_t observed_version = 0;
   int64_t observed_at = 0;
 };
 

@@ -273,9 +273,9 @@ Status DeploymentService::Rebuild(const store::Deployment& d, const store::Proje
   git::BareRepository repository = TRY(git::BareRepository::Open(project.repo_path));
   std::string commit = TRY_CTX(repository.ResolveCommit("refs/heads/" + d.branch),
                                fmt::format("branch '{}'", d.branch));
-  std::vector<std::string> services;
-  for (const auto& [id, image] : d.release_images) services.push_back(id);
-  TRY(store_.RequestRebuild(d.id, commit, services));
+  // No restart here: the running version keeps serving while the build runs, and is
+  // replaced only by a release whose every image built (a failed build leaves it alone).
+  TRY(store_.RequestRebuild(d.id, commit, {}));
   Wake(d.id);
   return Ok();
 }

@@ -11,7 +11,7 @@ constexpr std::string_view kColumns =
     "d.id, d.project_id, p.name, d.name, d.stage, d.branch, d.params, d.env, d.cpu_millis, "
     "d.memory_bytes, d.desired, d.target_commit, d.release_commit, d.release_images, "
     "d.generations, d.phase, d.reason, d.created_at, d.created_by, d.updated_at, d.build_nonce, "
-    "d.release_nonce";
+    "d.release_nonce, d.version";
 
 // The JSON columns are written only by this file, so a parse failure means a damaged row:
 // it reads as empty rather than taking the whole listing down.
@@ -59,6 +59,7 @@ Deployment ReadDeployment(const Statement& row) {
   d.updated_at = row.ColumnInt(19);
   d.build_nonce = row.ColumnInt(20);
   d.release_nonce = row.ColumnInt(21);
+  d.version = row.ColumnInt(22);
   return d;
 }
 
@@ -188,7 +189,8 @@ Result<int64_t> DeploymentStore::CountForProject(int64_t project_id) {
 Status DeploymentStore::Update(int64_t id, std::string_view assignments,
                                const std::vector<std::string>& args) {
   auto update = TRY(db_.Prepare(
-      fmt::format("UPDATE deployments SET {}, updated_at = ? WHERE id = ?", assignments)));
+      fmt::format("UPDATE deployments SET {}, version = version + 1, updated_at = ? WHERE id = ?",
+                  assignments)));
   int index = 0;
   for (const std::string& arg : args) update.Bind(++index, arg);
   update.Bind(++index, clock_.NowUnix());

@@ -39,6 +39,9 @@ struct Deployment {
   std::map<std::string, int64_t> generations;         // service id -> generation (default 1)
   int64_t build_nonce = 0;    // bumped by a rebuild request
   int64_t release_nonce = 0;  // the build_nonce the release was built for
+  /// Bumped by every change a user makes: the controller reports the version it acted on,
+  /// so a client can wait for *its* change to take effect.
+  int64_t version = 1;
   std::string phase = "creating";
   std::string reason;
   int64_t created_at = 0;

@@ -83,6 +83,7 @@ CREATE TABLE deployments (
   generations     TEXT NOT NULL DEFAULT '{}', -- JSON object: service id -> restart generation
   build_nonce     INTEGER NOT NULL DEFAULT 0, -- bumped by a rebuild request
   release_nonce   INTEGER NOT NULL DEFAULT 0, -- the build_nonce the release was built for
+  version         INTEGER NOT NULL DEFAULT 1, -- bumped by every change a user makes
   phase           TEXT NOT NULL DEFAULT 'creating',
   reason          TEXT NOT NULL DEFAULT '',   -- why the phase is what it is, in plain words
   created_at      INTEGER NOT NULL,
