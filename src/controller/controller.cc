@@ -14,8 +14,15 @@ Status Controller::Start() {
   int failed = TRY(ctx_.deployments->FailInterruptedBuilds(
       "the server stopped while this build ran; it is retried"));
   if (failed > 0) log::Info("marked {} interrupted builds as failed", failed);
-  TRY(SweepOrphans());
-  for (const store::Deployment& d : TRY(ctx_.deployments->ListAll())) Wake(d.id);
+  std::vector<store::Deployment> all = TRY(ctx_.deployments->ListAll());
+  // Engine objects exist only for deployments whose row exists (a row is removed last), so
+  // without deployments there is nothing to sweep, and no reason to start an engine.
+  if (all.empty()) return Ok();
+  if (Status swept = SweepOrphans(); !swept) {
+    // The workers retry on their own; orphans are swept at the next start.
+    log::Warn("cannot sweep orphaned engine objects: {}", swept.error().message);
+  }
+  for (const store::Deployment& d : all) Wake(d.id);
   return Ok();
 }
 
