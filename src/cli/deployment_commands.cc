@@ -312,7 +312,7 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
   create->add_option("--stage", flags->stage,
                      "A stage of the stack: development, staging, production, or your own "
                      "(default: the first)");
-  create->add_option("--branch", flags->branch, "The branch to follow (default: main)");
+  create->add_option("--branch", flags->branch, "The branch to follow (default: main, else master, else the first branch)");
   create->add_option("--param", flags->params, "KEY=VALUE for a param of the stack (repeatable)");
   create->add_option("--env", flags->env,
                      "KEY=VALUE set in every component's environment, over the manifest's "

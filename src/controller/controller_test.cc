@@ -261,6 +261,24 @@ TEST_F(ReconcilerTest, BuiltStageBuildFailureKeepsThePreviousRelease) {
   EXPECT_EQ(runtime_.builds(), builds_before) << "a failed build is not retried by itself";
 }
 
+TEST_F(ReconcilerTest, RebuildOfTheSameCommitBuildsAgainAndRollsOut) {
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  std::string before = Running("-web-").at(0).info.id;
+  int builds = runtime_.builds();
+  MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
+  PassUntil(reconciler, [&] {
+    auto web = Running("-web-");
+    return reconciler.status().phase == Phase::kRunning && !web.empty() &&
+           web[0].info.id != before;
+  });
+  EXPECT_GT(runtime_.builds(), builds) << "built again, even though the tag existed";
+  auto web = Running("-web-");
+  ASSERT_EQ(web.size(), 1u);
+  EXPECT_NE(web[0].info.id, before);
+}
+
 TEST_F(ReconcilerTest, StopRemovesContainersAndStartBringsThemBack) {
   store::Deployment d = Create("dev", "development");
   Reconciler reconciler(context_, d.id);
@@ -268,6 +286,11 @@ TEST_F(ReconcilerTest, StopRemovesContainersAndStartBringsThemBack) {
   MUST(deployments_.SetDesired(d.id, store::Desired::kStopped));
   reconciler.Pass();
   EXPECT_EQ(reconciler.status().phase, Phase::kStopped);
+  for (const ServiceStatus& service : reconciler.status().services) {
+    EXPECT_EQ(service.state, ServiceState::kStopped);
+    EXPECT_TRUE(service.address.empty());
+    EXPECT_EQ(service.health, HealthState::kNone);
+  }
   EXPECT_TRUE(Running("sy-").empty());
   EXPECT_TRUE(fs::Exists(context_.naming.CodeDir("shop", "dev")));
   MUST(deployments_.SetDesired(d.id, store::Desired::kRunning));

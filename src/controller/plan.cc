@@ -11,8 +11,12 @@ namespace {
 using manifest::Service;
 using manifest::StageKind;
 
-std::string Digest(const runtime::ContainerSpec& spec, const std::vector<std::string>& install) {
+std::string Digest(const runtime::ContainerSpec& spec, const std::vector<std::string>& install,
+                   int64_t release_nonce) {
   nlohmann::json json = {
+      // A rebuild of the same commit may produce the same tag with new content: it must
+      // still roll out.
+      {"release", release_nonce},
       {"name", spec.name},       {"image", spec.image},     {"cmd", spec.cmd},  {"env", spec.env},
       {"workdir", spec.workdir}, {"network", spec.network}, {"aliases", spec.aliases},
       {"cpus", spec.cpus},       {"memory", spec.memory_bytes}, {"install", install},
@@ -155,7 +159,8 @@ Result<std::vector<ServicePlan>> MakePlan(const PlanInputs& in) {
     spec.labels[std::string(runtime::kLabelComponent)] = service->id;
     spec.labels[std::string(runtime::kLabelGeneration)] = std::to_string(plan.generation);
     spec.labels[std::string(runtime::kLabelRole)] = "service";
-    plan.digest = Digest(spec, plan.install.value_or(std::vector<std::string>{}));
+    plan.digest =
+        Digest(spec, plan.install.value_or(std::vector<std::string>{}), d.release_nonce);
     spec.labels[std::string(kLabelDigest)] = plan.digest;
     plans.push_back(std::move(plan));
   }

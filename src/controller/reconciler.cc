@@ -669,6 +669,13 @@ void Reconciler::Publish(const store::Deployment& d, const std::vector<ServicePl
         service.reason = it->second.reason;
         service.last_log = it->second.last_log;
       }
+      if (inputs_.stopped || inputs_.deleting) {
+        // Nothing runs: what the containers were is no longer true.
+        service.health = HealthState::kNone;
+        service.address.clear();
+        service.container.clear();
+        service.started_at = 0;
+      }
     }
   }
   ComputePhase(inputs_, status);

@@ -22,7 +22,7 @@ class DataDir {
   std::string LockPath() const { return fs::Join(root_, "server.lock"); }
   /// Bare repositories of projects: repos/<project>.git.
   std::string ReposPath() const { return fs::Join(root_, "repos"); }
-  /// Deployments' volumes: volumes/<project>/<deployment>/... (see controller/workspace.h).
+  /// Deployments' volumes: volumes/<project>/<deployment>/... (see controller/naming.h).
   std::string VolumesPath() const { return fs::Join(root_, "volumes"); }
   /// Volumes of deleted deployments, kept until removed by hand.
   std::string TrashPath() const { return fs::Join(root_, "trash"); }
