@@ -103,7 +103,9 @@ Result<Json> Wait(ApiClient& client, const Target& target, std::chrono::seconds 
     // The status must reflect this change, not the state before it.
     bool current = status.value("observed_version", int64_t{0}) >= d.value("version", int64_t{0});
     if (current && phase == "running" && colour == "green") return d;
-    if (current && phase == "failed") {
+    bool stuck = false;  // a failed install step waits for a restart: no use waiting
+    for (const Json& service : status["services"]) stuck |= service.value("state", "") == "install-failed";
+    if (current && (phase == "failed" || stuck)) {
       return Unexpected(ErrorCode::kFailedPrecondition,
                         fmt::format("{}/{} failed: {}", target.project, target.deployment, line));
     }
@@ -299,9 +301,10 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
     command->add_option("deployment", flags->target, "PROJECT/DEPLOYMENT, e.g. shop/dev")
         ->required();
   };
-  auto add_wait = [&](CLI::App* command) {
-    command->add_flag("--wait", flags->wait,
-                      "Wait until every service is running and healthy (progress on stderr)");
+  auto add_wait = [&](CLI::App* command, const char* until =
+                                              "Wait until every service is running and healthy "
+                                              "(progress on stderr)") {
+    command->add_flag("--wait", flags->wait, until);
     command->add_option("--timeout", flags->timeout, "Seconds --wait waits at most")
         ->capture_default_str();
   };
@@ -367,7 +370,7 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
       "delete", "Delete a deployment; its volumes are moved to the server's trash");
   add_target(remove);
   remove->add_flag("--yes", flags->yes, "Confirm the deletion");
-  add_wait(remove);
+  add_wait(remove, "Wait until the deployment is gone");
   remove->callback([&invocation, flags] { invocation.status = Delete(invocation, *flags); });
 
   auto* builds = deployments->add_subcommand("builds", "List a deployment's builds");

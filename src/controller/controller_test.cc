@@ -279,6 +279,19 @@ TEST_F(ReconcilerTest, RebuildOfTheSameCommitBuildsAgainAndRollsOut) {
   EXPECT_NE(web[0].info.id, before);
 }
 
+TEST_F(ReconcilerTest, AnImageRemovedBehindItsBackIsBuiltAgain) {
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  std::string image = Running("-web-").at(0).spec.image;
+  MUST(runtime_.RemoveImage(image));
+  runtime_.Crash("-web-", 1);
+  now_ += 10s;
+  PassUntil(reconciler, [&] { return !Running("-web-").empty(); });
+  EXPECT_EQ(Running("-web-").size(), 1u);
+  EXPECT_TRUE(MUST(runtime_.InspectImage(image)).has_value()) << "built again";
+}
+
 TEST_F(ReconcilerTest, StopRemovesContainersAndStartBringsThemBack) {
   store::Deployment d = Create("dev", "development");
   Reconciler reconciler(context_, d.id);
@@ -336,6 +349,7 @@ TEST_F(ReconcilerTest, SweepRemovesObjectsOfUnknownDeploymentsOnly) {
   Reconciler reconciler(context_, d.id);
   PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
   // A deployment row lost (as if its create never committed) leaves orphans behind.
+  runtime_.AddImage("x");
   runtime::ContainerSpec orphan{.name = "sy-0123456789ab-shop-gone-web-1", .image = "x"};
   orphan.labels[std::string(runtime::kLabelDeployment)] = "999";
   MUST(runtime_.StartContainer(MUST(runtime_.CreateContainer(orphan))));

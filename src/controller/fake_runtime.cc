@@ -79,6 +79,9 @@ Result<std::string> FakeRuntime::CreateContainer(const runtime::ContainerSpec& s
   for (const Container& container : containers_) {
     if (container.spec.name == spec.name) return Unexpected(ErrorCode::kAlreadyExists, spec.name);
   }
+  if (!images_.contains(spec.image)) {
+    return Unexpected(ErrorCode::kNotFound, "no such image: " + spec.image);
+  }
   ++creates_;
   Container container{.spec = spec};
   container.info.id = fmt::format("c{}", next_id_++);

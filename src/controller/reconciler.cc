@@ -453,6 +453,12 @@ bool Reconciler::RunInstall(const store::Deployment& d, const ServicePlan& plan,
     return false;
   };
   auto id = ctx_.runtime->CreateContainer(spec);
+  if (!id && id.error().code == ErrorCode::kNotFound) {
+    ForgetImage(d, plan.id);
+    tracked.state = ServiceState::kPending;
+    tracked.reason = "its image is gone; building it again";
+    return false;
+  }
   if (!id) return fail("cannot create the install container: " + id.error().message);
   Status started = ctx_.runtime->StartContainer(*id);
   int exit_code = -1;
@@ -486,10 +492,26 @@ bool Reconciler::RunInstall(const store::Deployment& d, const ServicePlan& plan,
   return true;
 }
 
+void Reconciler::ForgetImage(const store::Deployment& d, const std::string& service) {
+  // The release's image was removed behind our back (a prune, a person): drop it from the
+  // release, so that the next pass builds (or pulls) it again instead of failing forever.
+  std::map<std::string, std::string> images = d.release_images;
+  if (images.erase(service) == 0) return;
+  log::Warn("{}/{}: the image of {} is gone; it is built again", d.project, d.name, service);
+  if (Status kept = ctx_.deployments->SetRelease(d.id, d.release_commit, images, d.release_nonce);
+      !kept) {
+    log::Warn("{}/{}: {}", d.project, d.name, kept.error().message);
+  }
+}
+
 Status Reconciler::StartService(const store::Deployment& d, const ServicePlan& plan,
                                 Tracked& tracked) {
   for (const std::string& dir : plan.directories) TRY(fs::CreateDirectories(dir));
   auto id = ctx_.runtime->CreateContainer(plan.spec);
+  if (!id && id.error().code == ErrorCode::kNotFound) {
+    ForgetImage(d, plan.id);
+    return Unexpected(id.error());
+  }
   if (!id && id.error().code == ErrorCode::kAlreadyExists) {
     // Left by a pass that died between create and list; it has our name, so it is ours only
     // if the engine lists it under our labels — which it did not, or we would have adopted

@@ -81,6 +81,7 @@ class Reconciler {
   Status EnsureNetwork(const store::Deployment& d);
   /// Returns true while something is still starting (poll fast).
   Result<bool> Converge(const store::Deployment& d, const std::vector<ServicePlan>& plans);
+  void ForgetImage(const store::Deployment& d, const std::string& service);
   Status StartService(const store::Deployment& d, const ServicePlan& plan, Tracked& tracked);
   bool RunInstall(const store::Deployment& d, const ServicePlan& plan, Tracked& tracked);
   void Probe(const ServicePlan& plan, Tracked& tracked, TimePoint now);
