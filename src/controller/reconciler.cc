@@ -438,7 +438,7 @@ bool Reconciler::RunInstall(const store::Deployment& d, const ServicePlan& plan,
                             Tracked& tracked) {
   tracked.state = ServiceState::kInstalling;
   tracked.reason = "running the install step";
-  Publish(d, nullptr);
+  Publish(d, converging_);
   runtime::ContainerSpec spec = plan.spec;
   spec.name = ctx_.naming.InstallContainer(d.project, d.name, plan.id);
   spec.entrypoint = *plan.install;
@@ -540,6 +540,11 @@ Status Reconciler::StartService(const store::Deployment& d, const ServicePlan& p
 
 Result<bool> Reconciler::Converge(const store::Deployment& d,
                                   const std::vector<ServicePlan>& plans) {
+  converging_ = &plans;
+  struct Reset {
+    const std::vector<ServicePlan>*& plans;
+    ~Reset() { plans = nullptr; }
+  } reset{converging_};
   std::vector<runtime::ContainerInfo> existing =
       TRY(ctx_.runtime->ListContainers(DeploymentLabels(d.id)));
   std::map<std::string, runtime::ContainerInfo> current;  // service id -> its container
@@ -623,6 +628,11 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
       continue;
     }
     if (tracked.install_failed_digest == plan.digest && !plan.digest.empty()) continue;
+    // The install step (dependencies: `npm ci`) needs the code, not the add-ons: it runs while
+    // they start, which takes it off the critical path.
+    if (plan.install && tracked.installed_digest != plan.digest) {
+      if (!RunInstall(d, plan, tracked)) continue;
+    }
     std::vector<std::string> waiting;
     for (const std::string& dependency : plan.depends_on) {
       if (!Ready(dependency)) waiting.push_back(dependency);
@@ -633,9 +643,6 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
                        " to be healthy";
       busy = true;
       continue;
-    }
-    if (plan.install && tracked.installed_digest != plan.digest) {
-      if (!RunInstall(d, plan, tracked)) continue;
     }
     Status started = StartService(d, plan, tracked);
     if (!started) {

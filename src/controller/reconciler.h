@@ -100,6 +100,8 @@ class Reconciler {
   std::optional<manifest::ParseResult> stack_;
   std::string failed_build_;  // commit#nonce whose build failed: not retried until asked
   std::string last_phase_;
+  // The plans of the Converge in progress, for progress published from inside it.
+  const std::vector<ServicePlan>* converging_ = nullptr;
 
   mutable std::mutex status_mutex_;
   DeploymentStatus status_;  // guarded by status_mutex_

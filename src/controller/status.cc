@@ -87,6 +87,12 @@ void ComputePhase(const PhaseInputs& inputs, DeploymentStatus& status) {
     return;
   }
 
+  if (status.services.empty()) {
+    // Nothing observed yet: never green by default.
+    set(Phase::kStarting, Colour::kYellow);
+    status.reasons.push_back("starting services");
+    return;
+  }
   int broken = 0, working = 0, busy = 0;
   for (const ServiceStatus& service : status.services) {
     switch (service.state) {

@@ -44,6 +44,13 @@ TEST(ComputePhaseTest, CrashIsRed) {
   EXPECT_EQ(all.phase, Phase::kFailed);
 }
 
+TEST(ComputePhaseTest, NothingObservedIsNeverGreen) {
+  DeploymentStatus status;
+  ComputePhase({.has_release = true}, status);
+  EXPECT_EQ(status.phase, Phase::kStarting);
+  EXPECT_EQ(status.colour, Colour::kYellow);
+}
+
 TEST(ComputePhaseTest, BuildStates) {
   DeploymentStatus status;
   ComputePhase({.building = true}, status);
