@@ -314,8 +314,17 @@ TEST_F(DeploymentsTest, KilledServerConvergesWithoutDuplicatesOrOrphans) {
   EXPECT_EQ(Lines(Podman({"network", "ls", "-q", "--filter", filter})).size(), 1u);
   EXPECT_NE(PageWith(WebAddress(d), "Hello").find("Hello"), std::string::npos);
 
-  // Delete, then nothing is left.
-  Yard({"deployments", "delete", "hello/dev", "--yes", "--wait"});
+  // ... and while it is deleted.
+  ProcessResult deleting =
+      RunYardFor(30s, AsAdmin({"deployments", "delete", "hello/dev", "--yes"}));
+  ASSERT_EQ(deleting.exit_code, 0) << deleting.stderr_data;
+  std::this_thread::sleep_for(200ms);
+  RestartServer(/*kill=*/true);
+  auto deadline = std::chrono::steady_clock::now() + 2min;
+  while (std::chrono::steady_clock::now() < deadline &&
+         RunYardFor(30s, AsAdmin({"deployments", "show", "hello/dev"})).exit_code == 0) {
+    std::this_thread::sleep_for(250ms);
+  }
   EXPECT_TRUE(Lines(Podman({"ps", "-aq", "--filter", filter})).empty());
   EXPECT_TRUE(Lines(Podman({"network", "ls", "-q", "--filter", filter})).empty());
   EXPECT_FALSE(fs::Exists(data_dir + "/volumes/hello/dev"));
