@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -124,6 +125,8 @@ struct ChildPlan {
   int stdio[3] = {-1, -1, -1};  // -1 keeps the parent's descriptor
   int max_fd = 1024;            // for the close loop when close_range is unavailable
   sigset_t empty_mask;
+  bool die_with_parent = false;
+  pid_t parent = 0;
 };
 
 [[noreturn]] void Fail(int status_fd, ChildStage stage, int error) {
@@ -137,6 +140,11 @@ int MoveAboveStdio(int fd) { return fd >= 0 && fd < 3 ? fcntl(fd, F_DUPFD_CLOEXE
 [[noreturn]] void RunChild(const ChildPlan& plan, int status_fd) {
   // Own process group, so that timeouts and Terminate reach everything the child starts.
   setpgid(0, 0);
+  if (plan.die_with_parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The parent may have died before prctl: then nobody would send the signal.
+    if (getppid() != plan.parent) _exit(127);
+  }
   // Ignored signals survive exec; reset all of them (like posix_spawn's SETSIGDEF) and only
   // then unblock, so no handler inherited from the parent can run in this half-copied process.
   struct sigaction default_action = {};
@@ -229,6 +237,8 @@ Result<pid_t> SpawnChild(const ProcessOptions& options, int stdin_fd, int stdout
     plan.max_fd = static_cast<int>(std::min<rlim_t>(limit.rlim_cur, kMaxFallbackFds));
   }
   sigemptyset(&plan.empty_mask);
+  plan.die_with_parent = options.die_with_parent;
+  plan.parent = getpid();
 
   Fd status_read, status_write;
   TRY(MakePipe(status_read, status_write));

@@ -29,6 +29,10 @@ struct ProcessOptions {
   /// After this long the child's process group gets SIGTERM, then SIGKILL after kill_grace.
   std::optional<std::chrono::milliseconds> timeout;
   std::chrono::milliseconds kill_grace{2000};
+  /// The child gets SIGKILL when the thread that started it ends (PR_SET_PDEATHSIG). For test
+  /// harnesses, whose children must not outlive a test binary that aborts; only from a thread
+  /// that lives as long as the child should.
+  bool die_with_parent = false;
   /// Output beyond this many bytes per stream is read and dropped (the child never blocks on
   /// a full pipe); ProcessResult says it was truncated.
   size_t max_output_bytes = 16 * 1024 * 1024;

@@ -502,6 +502,22 @@ TEST(ProcessTest, SubprocessDestructorAndMoveTerminate) {
   EXPECT_TRUE(WaitUntilGone(pid));
 }
 
+TEST(ProcessTest, DieWithParentEndsTheChildWithItsThread) {
+  ProcessOptions options = Sh("exec sleep 30");
+  options.die_with_parent = true;
+  std::optional<Subprocess> child;
+  // The thread that starts the child ends at once; the child goes with it.
+  std::thread([&] {
+    auto started = Subprocess::Start(SpawnOf(options));
+    ASSERT_TRUE(started) << started.error().message;
+    child.emplace(std::move(*started));
+  }).join();
+  ASSERT_TRUE(child);
+  auto result = child->Wait(kHangLimit);
+  ASSERT_TRUE(result) << "the child outlived the thread that started it";
+  EXPECT_EQ(result->term_signal, SIGKILL);
+}
+
 TEST(ProcessTest, SubprocessStartErrors) {
   auto missing = Subprocess::Start(SpawnOf(Command({"yard-no-such-program"})));
   ASSERT_FALSE(missing);

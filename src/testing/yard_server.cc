@@ -127,6 +127,8 @@ Result<std::unique_ptr<YardServer>> YardServer::Start(Options options) {
 
   Subprocess::Spawn spawn;
   spawn.options.argv = {binary, "server", "--data-dir", data_dir, "--api", "127.0.0.1:0"};
+  // A test binary that aborts (a failed MUST) runs no destructors: the server goes with it.
+  spawn.options.die_with_parent = true;
   for (auto& arg : options.extra_args) spawn.options.argv.push_back(arg);
   // Nothing from the developer's environment should change what the server does.
   spawn.options.env = {{"HOME", temp->path()},
