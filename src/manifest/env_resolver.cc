@@ -8,6 +8,7 @@
 #include <optional>
 #include <tuple>
 
+#include "edge/hostnames.h"
 #include "manifest/manifest.h"
 #include "manifest/validate.h"
 
@@ -384,8 +385,9 @@ nlohmann::ordered_json ValuesJson(const std::map<std::string, EnvValue>& values)
 }  // namespace
 
 std::string DefaultEndpointUrl(const DeploymentContext& context, std::string_view endpoint) {
-  return fmt::format("https://{}-{}-{}.{}", endpoint, context.deployment, context.project,
-                     context.domain);
+  // The edge's hostname rule, so that the URL a service is told is the one it is served at.
+  return "https://" +
+         edge::EndpointHost(endpoint, context.deployment, context.project, context.domain);
 }
 
 Status SystemRandom::Fill(std::span<uint8_t> out) {

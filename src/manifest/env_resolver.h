@@ -32,12 +32,13 @@ struct DeploymentContext {
   std::string commit;
   std::string domain;
   /// Endpoint id -> public `https://` URL. An endpoint not listed gets
-  /// `https://ENDPOINT-DEPLOYMENT-PROJECT.DOMAIN` (see DefaultEndpointUrl).
+  /// the edge's generated hostname (see DefaultEndpointUrl).
   std::map<std::string, std::string> endpoint_public_urls;
 };
 
-/// `https://ENDPOINT-DEPLOYMENT-PROJECT.DOMAIN`: the URL an endpoint gets when the context
-/// does not name one.
+/// `https://HOST`, HOST as the edge names it (edge/hostnames.h: `ENDPOINT-DEPLOYMENT-PROJECT`
+/// for names without dashes, with a digest otherwise): the URL an endpoint gets when the
+/// context does not name one.
 std::string DefaultEndpointUrl(const DeploymentContext& context, std::string_view endpoint);
 
 /// A source of uniformly random bytes.

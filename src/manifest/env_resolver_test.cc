@@ -150,7 +150,8 @@ components:
   EXPECT_EQ(r.Export("web", "A"), "x-a");
   EXPECT_EQ(r.Export("web", "B"), "x-a-b");
   EXPECT_EQ(r.Env("web", "B"), "<absent>");  // exports are not the container's env
-  EXPECT_EQ(r.Export("web", "APP_URL"), "https://app-pr-7-shop.yard.example.test");
+  // "pr-7" has a dash: the edge adds a digest (edge/hostnames.h).
+  EXPECT_EQ(r.Export("web", "APP_URL"), "https://app-pr-7-shop-2ftz2x.yard.example.test");
   EXPECT_EQ(r.Export("web", "APP_INTERNAL_URL"), "http://web:3000");
   EXPECT_EQ(r.Export("web", "ADMIN_UI_URL"), "https://admin.shop.test");
   EXPECT_EQ(r.Export("web", "ADMIN_UI_INTERNAL_URL"), "http://web:9000");
