@@ -1,0 +1,111 @@
+#include "edge/caddy_config.h"
+
+#include <fmt/core.h>
+
+namespace yard::edge {
+namespace {
+
+using Json = nlohmann::json;
+
+bool EndsWith(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Json ProxyRoute(const EdgeSettings& settings, const EdgeRoute& route) {
+  Json upstreams = Json::array();
+  for (const std::string& upstream : route.upstreams) upstreams.push_back({{"dial", upstream}});
+  Json proxy = {
+      {"handler", "reverse_proxy"},
+      {"upstreams", upstreams},
+      // Dev servers' hot reload streams; flush at once instead of buffering.
+      {"flush_interval", -1},
+      {"transport",
+       {{"protocol", "http"},
+        {"read_timeout", settings.request_timeout.count() * 1'000'000'000LL},
+        {"write_timeout", settings.request_timeout.count() * 1'000'000'000LL}}},
+  };
+  return Json{{"@id", route.id},
+              {"match", Json::array({{{"host", route.hosts}}})},
+              {"handle", Json::array({{{"handler", "request_body"},
+                                       {"max_size", settings.max_body_bytes}},
+                                      proxy})},
+              {"terminal", true}};
+}
+
+}  // namespace
+
+bool UsesInternalCa(const std::string& host) {
+  return host == "localhost" || EndsWith(host, ".localhost") || EndsWith(host, ".internal") ||
+         EndsWith(host, ".test") || EndsWith(host, ".home.arpa");
+}
+
+std::string InternalCaRoot(const std::string& storage_dir) {
+  return storage_dir + "/pki/authorities/local/root.crt";
+}
+
+Json CaddyConfig(const EdgeSettings& settings, const std::vector<EdgeRoute>& routes) {
+  Json https_routes = Json::array();
+  std::vector<std::string> internal_hosts, acme_hosts;
+  for (const EdgeRoute& route : routes) {
+    if (route.hosts.empty() || route.upstreams.empty()) continue;
+    https_routes.push_back(ProxyRoute(settings, route));
+    for (const std::string& host : route.hosts) {
+      (UsesInternalCa(host) ? internal_hosts : acme_hosts).push_back(host);
+    }
+  }
+  // A host no route claims gets a plain 404 from Stackyard rather than Caddy's empty 200.
+  https_routes.push_back({{"handle", Json::array({{{"handler", "static_response"},
+                                                   {"status_code", 404},
+                                                   {"body", "no deployment answers here\n"}}})}});
+
+  std::string redirect_to = settings.https_port == 443
+                                ? "https://{http.request.host}{http.request.uri}"
+                                : fmt::format("https://{{http.request.host}}:{}{{http.request.uri}}",
+                                              settings.https_port);
+  Json servers = {
+      {"https",
+       {{"listen", Json::array({fmt::format(":{}", settings.https_port)})},
+        {"routes", https_routes},
+        // Our own redirect below; Caddy's would drop a non-default port.
+        {"automatic_https", {{"disable_redirects", true}}}}},
+      {"http",
+       {{"listen", Json::array({fmt::format(":{}", settings.http_port)})},
+        {"routes", Json::array({{{"handle", Json::array({{{"handler", "static_response"},
+                                                          {"status_code", 308},
+                                                          {"headers",
+                                                           {{"Location",
+                                                             Json::array({redirect_to})}}}}})}}})}}},
+  };
+
+  Json policies = Json::array();
+  if (!internal_hosts.empty()) {
+    policies.push_back({{"subjects", internal_hosts},
+                        {"issuers", Json::array({{{"module", "internal"}}})}});
+  }
+  if (!acme_hosts.empty()) {
+    Json acme = {{"module", "acme"}, {"ca", settings.acme_directory}};
+    if (!settings.acme_email.empty()) acme["email"] = settings.acme_email;
+    if (!settings.acme_trusted_roots.empty()) {
+      acme["trusted_roots_pem_files"] = settings.acme_trusted_roots;
+    }
+    policies.push_back({{"subjects", acme_hosts}, {"issuers", Json::array({acme})}});
+  }
+
+  Json config = {
+      {"admin", {{"listen", "unix/" + settings.admin_socket}, {"origins", {"localhost"}}}},
+      {"storage", {{"module", "file_system"}, {"root", settings.storage_dir}}},
+      {"apps",
+       {{"http",
+         {{"http_port", settings.http_port},
+          {"https_port", settings.https_port},
+          {"servers", servers}}},
+        // The CA is for our clients to trust explicitly (DATA_DIR's ca.pem), never installed
+        // into the machine's trust store.
+        {"pki", {{"certificate_authorities", {{"local", {{"install_trust", false}}}}}}}}},
+  };
+  if (!policies.empty()) config["apps"]["tls"] = {{"automation", {{"policies", policies}}}};
+  return config;
+}
+
+}  // namespace yard::edge
