@@ -87,8 +87,12 @@ Result<Reconciler::Outcome> Reconciler::Run() {
     return Outcome{.next = ctx_.idle_interval * 5};
   }
 
-  store::Project project = TRY(ctx_.projects->FindByName(d.project));
-  git::BareRepository repository = TRY(git::BareRepository::Open(project.repo_path));
+  if (!repository_) {
+    // Opened once: Open runs git, and passes come every few hundred milliseconds.
+    store::Project project = TRY(ctx_.projects->FindByName(d.project));
+    repository_.emplace(TRY(git::BareRepository::Open(project.repo_path)));
+  }
+  const git::BareRepository& repository = *repository_;
   if (d.target_commit.empty()) {
     std::string commit = TRY_CTX(repository.ResolveCommit("refs/heads/" + d.branch),
                                  fmt::format("branch '{}'", d.branch));

@@ -98,6 +98,7 @@ class Reconciler {
   // The stack of the last commit read, so that passes do not re-parse it.
   std::string stack_commit_;
   std::optional<manifest::ParseResult> stack_;
+  std::optional<git::BareRepository> repository_;  // the project's, opened on first use
   std::string failed_build_;  // commit#nonce whose build failed: not retried until asked
   std::string last_phase_;
   // The plans of the Converge in progress, for progress published from inside it.

@@ -241,15 +241,19 @@ void EngineProcess::Supervise(std::stop_token stop) {
   }
 }
 
-void EngineProcess::EndLeftover() {
-  auto text = fs::ReadFile(pid_path_);
+void EngineProcess::EndLeftover() { EndLeftoverEngine(options_.data_dir); }
+
+void EndLeftoverEngine(const std::string& data_dir) {
+  std::string dir = fs::Join(fs::Absolute(data_dir), "engine");
+  std::string socket_path = fs::Join(dir, "podman.sock");
+  auto text = fs::ReadFile(fs::Join(dir, "podman.pid"));
   if (!text) return;
   pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
   if (pid <= 1) return;
   // Only a podman service on our socket: the pid may have been reused since.
   auto cmdline = fs::ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
   if (!cmdline || cmdline->find("service") == std::string::npos ||
-      cmdline->find(socket_path_) == std::string::npos) {
+      cmdline->find(socket_path) == std::string::npos) {
     return;
   }
   log::Info("engine: ending the podman service (pid {}) a previous server left running", pid);

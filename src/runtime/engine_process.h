@@ -111,4 +111,9 @@ class EngineProcess {
 /// its name and version, or kUnavailable / kTimeout.
 Result<EngineInfo> ProbeEngine(const http::Endpoint& endpoint);
 
+/// Ends the podman service a server on `data_dir` left running (killed before it could stop
+/// it), found by DATA_DIR/engine/podman.pid and only if that process serves our socket.
+/// Waits for it to exit (SIGTERM, then SIGKILL). No-op when there is none.
+void EndLeftoverEngine(const std::string& data_dir);
+
 }  // namespace yard::runtime

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <charconv>
 #include <thread>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "runtime/engine_process.h"
 
 namespace yard::testing {
 namespace {
@@ -92,32 +92,14 @@ YardServer::YardServer(std::unique_ptr<TempDir> temp, std::string data_dir, Subp
       log_path_(temp_->File("server.log")),
       process_(std::move(process)) {}
 
-namespace {
-
-// A server killed outright leaves its podman service running (by design: the next server on
-// the data dir ends it). A test has no next server, so end it here: the pid is in
-// DATA_DIR/engine/podman.pid, and it counts only if its command line names this data dir.
-void EndLeftoverEngine(const std::string& data_dir) {
-  auto text = fs::ReadFile(data_dir + "/engine/podman.pid");
-  if (!text) return;
-  pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
-  if (pid <= 1) return;
-  auto cmdline = fs::ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-  if (!cmdline || cmdline->find(data_dir) == std::string::npos) return;
-  ::kill(-pid, SIGTERM);
-  ::kill(pid, SIGTERM);
-  for (int i = 0; i < 50 && ::kill(pid, 0) == 0; ++i) ::usleep(100'000);
-  ::kill(-pid, SIGKILL);
-  ::kill(pid, SIGKILL);
-}
-
-}  // namespace
 
 YardServer::~YardServer() {
   // Kill outright: after a failed test nobody waits for a graceful stop.
   if (process_.Running()) ::kill(-process_.pid(), SIGKILL);
   process_.Terminate(milliseconds(2000));
-  EndLeftoverEngine(data_dir_);
+  // Its podman service outlives a kill by design (the next server on the data dir ends it);
+  // a test has no next server, so end it here.
+  runtime::EndLeftoverEngine(data_dir_);
 }
 
 Result<std::unique_ptr<YardServer>> YardServer::Start(Options options) {
