@@ -49,7 +49,7 @@ constexpr const char* kServerScript =
     " print $c qq(HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nhello from web\\n);"
     " close $c }";
 
-std::string RandomSuffix() {
+inline std::string RandomSuffix() {
   std::random_device device;
   std::mt19937_64 generator(device());
   return fmt::format("{:08x}", static_cast<uint32_t>(generator()));
@@ -57,7 +57,7 @@ std::string RandomSuffix() {
 
 // Polls `condition` until it holds or `limit` passes (a bound against hangs, not a timing
 // assertion).
-bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds limit = 60s) {
+inline bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds limit = 60s) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;
@@ -67,7 +67,7 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::seconds limit 
 }
 
 // A tar of the files {name, content}, made with tar(1).
-std::string MakeTar(const std::vector<std::pair<std::string, std::string>>& files) {
+inline std::string MakeTar(const std::vector<std::pair<std::string, std::string>>& files) {
   testing::TempDir dir;
   for (const auto& [name, content] : files) {
     std::filesystem::create_directories(std::filesystem::path(dir.File(name)).parent_path());
@@ -116,7 +116,7 @@ class Cleanup {
 };
 
 // Runs the podman client against our engine, as another tool on the same engine would.
-Result<ProcessResult> Podman(std::vector<std::string> args) {
+inline Result<ProcessResult> Podman(std::vector<std::string> args) {
   args.insert(args.begin(), {"podman", "--url", engine->process->endpoint().ToString()});
   return RunProcess({.argv = std::move(args), .timeout = 120s});
 }
