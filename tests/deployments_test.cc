@@ -3,176 +3,18 @@
 // The first test to run builds the images (a few minutes on a cold machine); later ones reuse
 // them. Every container and network a test creates is removed by the test, even on failure.
 
-#include <gtest/gtest.h>
-#include <signal.h>
-
-#include <chrono>
-#include <filesystem>
-#include <thread>
-
-#include <fmt/core.h>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
-#include "base/fs.h"
-#include "git/test_repo.h"
-#include "http/client.h"
-#include "server_test_base.h"
+#include "deployment_test_base.h"
 
 namespace yard {
 namespace {
 
-using Json = nlohmann::json;
-using namespace std::chrono_literals;
-using testing::RunTool;
-using testing::RunYardFor;
-
-constexpr auto kWait = 20min;  // a cold build of the example's images included
-
-class DeploymentsTest : public ServerTestBase {
+class DeploymentsTest : public DeploymentTestBase {
  protected:
   void SetUp() override {
-    ServerTestBase::SetUp();
+    DeploymentTestBase::SetUp();
     if (HasFatalFailure()) return;
-    installation_ = MUST(fs::ReadFile(server_->data_dir() + "/installation.id"));
-    installation_.erase(installation_.find_last_not_of("\n") + 1);
-    // The example stack as a Git repository the project mirrors.
-    source_ = sources_.path() + "/hello";
-    std::filesystem::copy(YARD_SOURCE_DIR "/examples/hello", source_,
-                          std::filesystem::copy_options::recursive);
-    git::testing::InitSource(source_);
-    git::testing::CommitAll(source_, "the example stack", 1'700'000'000);
-    Yard({"projects", "create", "hello", "--from", source_});
+    SetUpProject("hello", "examples/hello");
   }
-
-  void TearDown() override {
-    // Deployments outlive the server by design: remove what this test made, by label.
-    if (server_ && server_->Running()) {
-      auto listed = RunYardFor(30s, AsAdmin({"deployments", "list", "hello", "--json"}));
-      if (listed.exit_code == 0) {
-        for (const Json& d : Json::parse(listed.stdout_data)["deployments"]) {
-          RunYardFor(2min, AsAdmin({"deployments", "delete", "hello/" + d["name"].get<std::string>(),
-                                    "--yes", "--wait"}));
-        }
-      }
-    }
-    ServerTestBase::TearDown();
-    std::string filter = "label=io.stackyard.installation=" + installation_;
-    for (const std::string& id : Lines(Podman({"ps", "-aq", "--filter", filter}))) {
-      Podman({"rm", "-f", "-t", "1", id});
-    }
-    for (const std::string& id : Lines(Podman({"network", "ls", "-q", "--filter", filter}))) {
-      Podman({"network", "rm", "-f", id});
-    }
-  }
-
-  // Runs `yard ARGS --json` as the admin; the test fails unless it exits 0.
-  Json Yard(std::vector<std::string> args, std::chrono::milliseconds timeout = kWait) {
-    args.push_back("--json");
-    ProcessResult result = RunYardFor(timeout, AsAdmin(args));
-    EXPECT_EQ(result.exit_code, 0) << fmt::format("yard {}\n", fmt::join(args, " "))
-                                   << result.stderr_data << "\nserver log:\n" << server_->log();
-    Json json = Json::parse(result.stdout_data, nullptr, false);
-    return json.is_discarded() ? Json() : json;
-  }
-
-  std::string Podman(std::vector<std::string> args) {
-    // Podman needs these settings here (see docs/deployments.md); the file outlives the
-    // server, so cleanup works after any failure.
-    std::string conf = sources_.path() + "/containers.conf";
-    if (!fs::Exists(conf)) {
-      MUST(fs::AtomicWriteFile(conf,
-                               "[containers]\n"
-                               "default_ulimits = [\"nofile=8192:8192\", \"nproc=4096:4096\"]\n"
-                               "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\n"));
-    }
-    std::vector<std::string> argv = {"env", "CONTAINERS_CONF=" + conf, "podman"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunTool(argv).stdout_data;
-  }
-
-  static std::vector<std::string> Lines(const std::string& text) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      if (end > start) out.push_back(text.substr(start, end - start));
-      start = end + 1;
-    }
-    return out;
-  }
-
-  // The published address of the web component: "127.0.0.1:PORT".
-  static std::string WebAddress(const Json& d) {
-    for (const Json& service : d["status"]["services"]) {
-      if (service["id"] == "web" && service["address"].is_string()) return service["address"];
-    }
-    return "";
-  }
-
-  static Result<http::Response> Http(const std::string& address, const std::string& method,
-                                     const std::string& path, const std::string& body = "") {
-    auto endpoint = MUST(http::Endpoint::Parse("http://" + address));
-    http::Client client(endpoint);
-    return client.Send({.method = method,
-                        .target = path,
-                        .body = body,
-                        .content_type = "application/x-www-form-urlencoded"},
-                       10s);
-  }
-
-  // GET / until `want` appears in the page, for at most `timeout`; returns the last page.
-  static std::string PageWith(const std::string& address, const std::string& want,
-                              std::chrono::seconds timeout = 60s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::string page;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto response = Http(address, "GET", "/");
-      if (response && response->status == 200) {
-        page = response->body;
-        if (page.find(want) != std::string::npos) return page;
-      }
-      std::this_thread::sleep_for(200ms);
-    }
-    return page;
-  }
-
-  // Running containers of `service` (in any deployment of this test's server).
-  std::vector<std::string> ContainersOf(const std::string& service) {
-    std::vector<std::string> out;
-    // One label filter only: Podman 4.3 does not combine several.
-    for (const std::string& line :
-         Lines(Podman({"ps", "--filter", "label=io.stackyard.installation=" + installation_,
-                       "--format", "{{.ID}} {{index .Labels \"io.stackyard.component\"}}"}))) {
-      size_t space = line.find(' ');
-      if (space != std::string::npos && line.substr(space + 1) == service) {
-        out.push_back(line.substr(0, space));
-      }
-    }
-    return out;
-  }
-
-  // Restarts the server on the same data dir. The old harness object owns the data dir's
-  // temporary parent, so it is kept until the test ends.
-  void RestartServer(bool kill) {
-    std::string data_dir = server_->data_dir();
-    if (kill) {
-      server_->Signal(SIGKILL);
-      ASSERT_TRUE(server_->Wait(10s));
-    } else {
-      server_->Stop();
-    }
-    auto restarted = testing::YardServer::Start({.data_dir = data_dir});
-    ASSERT_TRUE(restarted) << restarted.error().message;
-    retired_.push_back(std::move(server_));
-    server_ = std::move(*restarted);
-  }
-
-  std::vector<std::unique_ptr<testing::YardServer>> retired_;
-  testing::TempDir sources_;
-  std::string source_;
-  std::string installation_;
 };
 
 TEST_F(DeploymentsTest, DevelopmentDeploymentReloadsEditsAndKeepsThemAcrossRestarts) {

@@ -40,6 +40,8 @@ void AddProjectRoutes(Router& router, Services& services);
 
 /// /api/v1/projects/{project}/deployments...
 void AddDeploymentRoutes(Router& router, Services& services);
+/// /api/v1/projects/{project}/deployments/{deployment}/domains...
+void AddDomainRoutes(Router& router, Services& services);
 
 /// All of the above.
 void AddAllRoutes(Router& router, Services& services);

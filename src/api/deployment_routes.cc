@@ -33,6 +33,28 @@ Json ServiceView(const controller::ServiceStatus& service) {
               {"reason", service.reason.empty() ? Json(nullptr) : Json(service.reason)}};
 }
 
+Json EndpointView(const controller::EndpointStatus& endpoint) {
+  Json hosts = Json::array();
+  for (const auto& host : endpoint.hosts) {
+    const edge::HostCertificate& certificate = host.certificate;
+    hosts.push_back(
+        {{"name", host.name},
+         {"url", host.url},
+         {"custom", host.custom},
+         {"certificate",
+          {{"state", certificate.state},
+           {"issuer", certificate.issuer.empty() ? Json(nullptr) : Json(certificate.issuer)},
+           {"expires_at",
+            certificate.not_after ? TimeView(certificate.not_after) : Json(nullptr)},
+           {"error", certificate.error.empty() ? Json(nullptr) : Json(certificate.error)}}}});
+  }
+  return Json{{"id", endpoint.id},
+              {"service", endpoint.service},
+              {"url", endpoint.url},
+              {"hosts", hosts},
+              {"upstream", endpoint.upstream.empty() ? Json(nullptr) : Json(endpoint.upstream)}};
+}
+
 Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentStatus>& status) {
   Json view{{"project", d.project},
             {"name", d.name},
@@ -53,12 +75,16 @@ Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentSt
     Json reasons = status->reasons;
     Json services = Json::array();
     for (const auto& service : status->services) services.push_back(ServiceView(service));
+    Json endpoints = Json::array();
+    for (const auto& endpoint : status->endpoints) endpoints.push_back(EndpointView(endpoint));
     view["status"] = {{"phase", controller::PhaseName(status->phase)},
                       {"colour", controller::ColourName(status->colour)},
                       {"reasons", reasons},
+                      {"rolled_back", status->rolled_back},
                       {"observed_at", TimeView(status->observed_at)},
                       {"observed_version", status->observed_version},
                       {"services", services}};
+    view["endpoints"] = endpoints;
   } else {
     // Not observed yet (the server just started): what the store last recorded.
     view["status"] = {{"phase", d.phase},
@@ -67,8 +93,10 @@ Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentSt
                                                        : "yellow"},
                       {"reasons", d.reason.empty() ? Json::array() : Json::array({d.reason})},
                       {"observed_at", nullptr},
+                      {"rolled_back", Json::array()},
                       {"observed_version", 0},
                       {"services", Json::array()}};
+    view["endpoints"] = Json::array();
   }
   return view;
 }

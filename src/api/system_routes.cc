@@ -19,7 +19,10 @@ void AddAllRoutes(Router& router, Services& services) {
   AddTokenRoutes(router, services);
   AddKeyRoutes(router, services);
   AddProjectRoutes(router, services);
-  if (services.deployments != nullptr) AddDeploymentRoutes(router, services);
+  if (services.deployments != nullptr) {
+    AddDeploymentRoutes(router, services);
+    AddDomainRoutes(router, services);
+  }
 }
 
 }  // namespace yard::api

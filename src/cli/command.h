@@ -29,6 +29,7 @@ void AddKeyCommands(CLI::App& app, Invocation& invocation);
 void AddUserCommands(CLI::App& app, Invocation& invocation);
 void AddProjectCommands(CLI::App& app, Invocation& invocation);
 void AddDeploymentCommands(CLI::App& app, Invocation& invocation);
+void AddDomainCommands(CLI::App& app, Invocation& invocation);
 void AddServerCommand(CLI::App& app, Invocation& invocation);
 void AddStackCommands(CLI::App& app, Invocation& invocation);
 

@@ -63,6 +63,23 @@ void PrintDeployment(const Json& d) {
   for (const Json& reason : status["reasons"]) {
     std::printf("  - %s\n", reason.get<std::string>().c_str());
   }
+  if (d.contains("endpoints") && !d["endpoints"].empty()) {
+    std::printf("\n");
+    Table endpoints({"ENDPOINT", "URL", "CERTIFICATE"});
+    for (const Json& endpoint : d["endpoints"]) {
+      for (const Json& host : endpoint["hosts"]) {
+        const Json& certificate = host["certificate"];
+        std::string state = Cell(certificate, "state");
+        if (state == "valid" || state == "expired") {
+          state += " until " + Cell(certificate, "expires_at");
+        } else if (state == "error") {
+          state += ": " + Cell(certificate, "error");
+        }
+        endpoints.AddRow({Cell(endpoint, "id"), Cell(host, "url"), state});
+      }
+    }
+    endpoints.Print("");
+  }
   if (status["services"].empty()) return;
   std::printf("\n");
   Table table({"SERVICE", "KIND", "STATE", "HEALTH", "RESTARTS", "ADDRESS", "STARTED", "IMAGE"});
@@ -103,6 +120,11 @@ Result<Json> Wait(ApiClient& client, const Target& target, std::chrono::seconds 
     // The status must reflect this change, not the state before it.
     bool current = status.value("observed_version", int64_t{0}) >= d.value("version", int64_t{0});
     if (current && phase == "running" && colour == "green") return d;
+    if (current && !status["rolled_back"].empty()) {
+      return Unexpected(ErrorCode::kFailedPrecondition,
+                        fmt::format("{}/{}: {}", target.project, target.deployment,
+                                    status["rolled_back"][0].get<std::string>()));
+    }
     bool stuck = false;  // a failed install step waits for a restart: no use waiting
     for (const Json& service : status["services"]) stuck |= service.value("state", "") == "install-failed";
     if (current && (phase == "failed" || stuck)) {

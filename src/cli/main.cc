@@ -58,6 +58,7 @@ int Main(int argc, char** argv) {
   AddUserCommands(app, invocation);
   AddProjectCommands(app, invocation);
   AddDeploymentCommands(app, invocation);
+  AddDomainCommands(app, invocation);
   AddStackCommands(app, invocation);
   AddVersionCommand(app, invocation);
 

@@ -18,6 +18,15 @@ struct ServerFlags {
   int api_threads = 4;
   std::string engine;
   std::string domain = "localhost";
+  int http_port = 80;
+  int https_port = 443;
+  std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string acme_email;
+  std::vector<std::string> acme_roots;
+  bool internal_ca = false;
+  int proxy_timeout_seconds = 60;
+  int max_body_mib = 100;
+  int drain_seconds = 10;
 };
 
 // "HOST:PORT" or "[V6]:PORT"; port 0 picks a free port.
@@ -66,6 +75,18 @@ Status Run(const ServerFlags& flags) {
   }
   options.engine = flags.engine;
   options.domain = flags.domain;
+  if (flags.http_port == flags.https_port) {
+    return Unexpected(ErrorCode::kUsage, "--http-port and --https-port must differ");
+  }
+  options.http_port = flags.http_port;
+  options.https_port = flags.https_port;
+  options.acme_directory = flags.acme_directory;
+  options.acme_email = flags.acme_email;
+  options.acme_roots = flags.acme_roots;
+  options.internal_ca = flags.internal_ca || flags.domain == "localhost";
+  options.proxy_timeout = std::chrono::seconds(flags.proxy_timeout_seconds);
+  options.max_body_bytes = static_cast<int64_t>(flags.max_body_mib) << 20;
+  options.drain = std::chrono::seconds(flags.drain_seconds);
   return server::RunServer(options);
 }
 
@@ -77,7 +98,13 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
   command->footer(
       "On first start the server creates the user 'admin' and writes its API token to\n"
       "DATA_DIR/admin.token (mode 0600). Once ready it writes DATA_DIR/server.json with the\n"
-      "API URL. One server per data dir: a second one refuses to start.");
+      "API URL. One server per data dir: a second one refuses to start.\n\n"
+      "The edge (Caddy) serves every deployment endpoint at https://ENDPOINT-DEPLOYMENT-PROJECT.DOMAIN\n"
+      "on --https-port, and redirects --http-port to it. Under the default domain, localhost,\n"
+      "those names resolve to this machine everywhere, and certificates come from the server's\n"
+      "own CA, whose root is DATA_DIR/ca.pem (curl --cacert DATA_DIR/ca.pem). Under a public\n"
+      "domain, point a wildcard DNS record *.DOMAIN at this machine; certificates then come\n"
+      "from ACME (Let's Encrypt unless --acme-directory says otherwise).");
   command->add_option("--data-dir", flags->data_dir,
                       "Where state lives (default: /var/lib/stackyard as root, else "
                       "~/.local/share/stackyard)");
@@ -106,6 +133,41 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
   command->add_option("--domain", flags->domain,
                       "Base domain of deployments' public URLs")
       ->capture_default_str();
+  command->add_option("--http-port", flags->http_port,
+                      "Port of the edge's plain HTTP listener, which redirects to HTTPS")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  command->add_option("--https-port", flags->https_port,
+                      "Port of the edge's HTTPS listener, where every deployment's endpoints are "
+                      "served")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  command->add_option("--acme-directory", flags->acme_directory,
+                      "ACME directory URL for certificates of public names (custom domains, and "
+                      "generated hostnames under a public --domain)")
+      ->capture_default_str();
+  command->add_option("--acme-email", flags->acme_email,
+                      "Contact address given to the ACME CA (expiry notices)");
+  command->add_option("--acme-ca-root", flags->acme_roots,
+                      "PEM file of a root to trust for the ACME server's own HTTPS (a private "
+                      "ACME server); may be repeated");
+  command->add_flag("--internal-ca", flags->internal_ca,
+                    "Certify generated hostnames with the server's own CA (DATA_DIR/ca.pem) "
+                    "even under a public --domain; always so for localhost");
+  command->add_option("--proxy-timeout", flags->proxy_timeout_seconds,
+                      "Seconds the edge waits for a deployment's response headers before "
+                      "answering 504 (streams and WebSockets may then stay open)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  command->add_option("--max-body", flags->max_body_mib,
+                      "Largest request body the edge passes on, in MiB (larger ones get 413)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  command->add_option("--drain", flags->drain_seconds,
+                      "Seconds a rolled-out component's previous version keeps running after "
+                      "traffic has switched to the new one, so that its requests finish")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
   command->callback([&invocation, flags] { invocation.status = Run(*flags); });
 }
 

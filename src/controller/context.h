@@ -11,7 +11,9 @@
 #include "controller/naming.h"
 #include "manifest/env_resolver.h"
 #include "runtime/runtime.h"
+#include "edge/router.h"
 #include "store/deployments.h"
+#include "store/domains.h"
 #include "store/projects.h"
 
 namespace yard::controller {
@@ -48,8 +50,20 @@ struct ControllerContext {
   std::function<std::chrono::steady_clock::time_point()> now = [] {
     return std::chrono::steady_clock::now();
   };
-  /// The base domain of public URLs (the edge comes later; the env already names them).
+  /// The base domain of public URLs.
   std::string domain = "localhost";
+  /// The edge's HTTPS port, for URLs (443 is left out of them).
+  int https_port = 443;
+  /// Where deployments' routes go; null: no edge (tests of the controller alone).
+  edge::Router* router = nullptr;
+  /// Custom domains of endpoints; null: none.
+  store::DomainStore* domains = nullptr;
+  /// How long the previous version of a rolling component keeps running after the route
+  /// switched away from it, so that requests it has started finish.
+  std::chrono::seconds drain{10};
+  /// How often the edge looks a route's upstreams up again (EdgeSettings::upstream_refresh):
+  /// an old version is never stopped sooner than twice that after the switch.
+  std::chrono::milliseconds upstream_refresh{1000};
   /// Grace given to a container between SIGTERM and SIGKILL.
   std::chrono::seconds stop_grace{10};
   std::chrono::seconds install_timeout{900};

@@ -15,6 +15,12 @@ Status Controller::Start() {
       "the server stopped while this build ran; it is retried"));
   if (failed > 0) log::Info("marked {} interrupted builds as failed", failed);
   std::vector<store::Deployment> all = TRY(ctx_.deployments->ListAll());
+  if (ctx_.router != nullptr) {
+    // Routes of deployments deleted while the edge was unreachable.
+    std::set<int64_t> ids;
+    for (const store::Deployment& d : all) ids.insert(d.id);
+    ctx_.router->Retain(ids);
+  }
   // Engine objects exist only for deployments whose row exists (a row is removed last), so
   // without deployments there is nothing to sweep, and no reason to start an engine.
   if (all.empty()) return Ok();

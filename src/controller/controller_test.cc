@@ -9,6 +9,7 @@
 #include "controller/controller.h"
 #include "controller/fake_runtime.h"
 #include "controller/reconciler.h"
+#include "edge/router.h"
 #include "git/bare_repository.h"
 #include "git/test_repo.h"
 #include "store/migrations.h"
@@ -33,6 +34,8 @@ components:
       http: /
     import:
       - db.DATABASE_URL
+    endpoints:
+      - id: app
 addons:
   - id: db
     catalog: postgres
@@ -45,6 +48,38 @@ class FakeProber final : public Prober {
   }
   bool Tcp(const std::string&, int, std::chrono::milliseconds) override { return healthy; }
   bool healthy = true;
+};
+
+// The edge as the reconciler sees it: a table of routes.
+class FakeRouter final : public edge::Router {
+ public:
+  Status SetRoutes(int64_t deployment_id, std::vector<edge::EdgeRoute> routes) override {
+    std::lock_guard lock(mutex_);
+    if (routes.empty()) {
+      routes_.erase(deployment_id);
+    } else {
+      routes_[deployment_id] = std::move(routes);
+    }
+    return Ok();
+  }
+  std::vector<edge::EdgeRoute> RoutesOf(int64_t deployment_id) const override {
+    std::lock_guard lock(mutex_);
+    auto it = routes_.find(deployment_id);
+    return it == routes_.end() ? std::vector<edge::EdgeRoute>{} : it->second;
+  }
+  void Retain(const std::set<int64_t>&) override {}
+  edge::HostCertificate Certificate(const std::string&) override {
+    return {.state = "valid", .issuer = "internal"};
+  }
+  // The upstream of the deployment's first route, "" when none.
+  std::string Upstream(int64_t deployment_id) const {
+    auto routes = RoutesOf(deployment_id);
+    return routes.empty() || routes[0].upstreams.empty() ? "" : routes[0].upstreams[0];
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<int64_t, std::vector<edge::EdgeRoute>> routes_;
 };
 
 class ReconcilerTest : public ::testing::Test {
@@ -77,6 +112,8 @@ class ReconcilerTest : public ::testing::Test {
     context_.random = &random_;
     context_.prober = &prober_;
     context_.now = [this] { return now_; };
+    context_.router = &router_;
+    context_.drain = 0s;
     runtime_.AddForeignContainer("someone-elses");
   }
 
@@ -118,6 +155,7 @@ class ReconcilerTest : public ::testing::Test {
   store::DeploymentStore deployments_{*db_, clock_};
   testing::FakeRuntime runtime_;
   FakeProber prober_;
+  FakeRouter router_;
   manifest::SeededRandom random_{42};
   ControllerContext context_;
   std::chrono::steady_clock::time_point now_{};
@@ -138,7 +176,14 @@ TEST_F(ReconcilerTest, DevelopmentDeploymentComesUpInOrder) {
   ASSERT_EQ(status.services.size(), 2u);
   EXPECT_EQ(status.services[0].id, "db");
   EXPECT_EQ(status.services[1].id, "web");
-  EXPECT_EQ(status.services[1].address, "127.0.0.1:40000");
+  auto running = Running("-web-");
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(status.services[1].address,
+            fmt::format("127.0.0.1:{}", running[0].info.published.at(8000)));
+  // Its endpoint is routed to the container's own address.
+  ASSERT_EQ(status.endpoints.size(), 1u);
+  EXPECT_EQ(status.endpoints[0].upstream, running[0].info.ip + ":8000");
+  EXPECT_EQ(router_.Upstream(d.id), running[0].info.ip + ":8000");
   EXPECT_EQ(status.services[1].health, HealthState::kHealthy);
 
   // The code is checked out, the network exists, and the web container has it mounted.
@@ -240,7 +285,10 @@ TEST_F(ReconcilerTest, BuiltStageBuildFailureKeepsThePreviousRelease) {
   runtime_.FailBuilds(second.substr(0, 12), "FROM nowhere: image not known");
   MUST(deployments_.RequestRebuild(d.id, second, {"web", "db"}));
   PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kYellow; });
-  PassUntil(reconciler, [] { return false; }, 5);
+  PassUntil(reconciler, [&] {
+    return reconciler.status().phase == Phase::kRunning && Running("-web-").size() == 1 &&
+           Running("-web-2").size() == 1;
+  });
 
   auto builds = MUST(deployments_.ListBuilds(d.id, 10));
   ASSERT_GE(builds.size(), 2u);
@@ -270,13 +318,115 @@ TEST_F(ReconcilerTest, RebuildOfTheSameCommitBuildsAgainAndRollsOut) {
   MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
   PassUntil(reconciler, [&] {
     auto web = Running("-web-");
-    return reconciler.status().phase == Phase::kRunning && !web.empty() &&
+    return reconciler.status().phase == Phase::kRunning && web.size() == 1 &&
            web[0].info.id != before;
   });
   EXPECT_GT(runtime_.builds(), builds) << "built again, even though the tag existed";
   auto web = Running("-web-");
   ASSERT_EQ(web.size(), 1u);
   EXPECT_NE(web[0].info.id, before);
+}
+
+// A container's port 8000 at its address on the deployment's network, as the edge dials it.
+std::string AddressOf(const testing::FakeRuntime::Container& container) {
+  return fmt::format("{}:8000", container.info.ip);
+}
+
+TEST_F(ReconcilerTest, RolloutServesTheOldVersionUntilTheNewIsHealthyThenDrainsIt) {
+  context_.drain = 30s;
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
+  auto old = Running("-web-");
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(router_.Upstream(d.id), AddressOf(old[0]));
+  EXPECT_EQ(reconciler.status().endpoints.at(0).url, "https://app-prod-shop.localhost");
+
+  // The new version starts beside the old one; until it is healthy the old one serves.
+  prober_.healthy = false;
+  MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
+  PassUntil(reconciler, [&] { return Running("-web-").size() == 2; });
+  PassUntil(reconciler, [] { return false; }, 5);
+  ASSERT_EQ(Running("-web-").size(), 2u);
+  EXPECT_EQ(router_.Upstream(d.id), AddressOf(old[0]));
+  EXPECT_EQ(reconciler.status().phase, Phase::kStarting);
+
+  // Healthy: the route switches; the old one drains, then goes.
+  prober_.healthy = true;
+  PassUntil(reconciler, [&] { return router_.Upstream(d.id) != AddressOf(old[0]); }, 10);
+  auto both = Running("-web-");
+  ASSERT_EQ(both.size(), 2u) << "the old version drains";
+  std::string fresh = both[0].info.id == old[0].info.id ? AddressOf(both[1]) : AddressOf(both[0]);
+  EXPECT_EQ(router_.Upstream(d.id), fresh);
+  now_ += 31s;
+  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
+  auto web = Running("-web-");
+  ASSERT_EQ(web.size(), 1u);
+  EXPECT_NE(web[0].info.id, old[0].info.id);
+  EXPECT_EQ(router_.Upstream(d.id), AddressOf(web[0]));
+}
+
+TEST_F(ReconcilerTest, FailedHealthCheckRollsBackAndTheOldVersionKeepsServing) {
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
+  auto old = Running("-web-");
+  ASSERT_EQ(old.size(), 1u);
+
+  prober_.healthy = false;
+  MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
+  PassUntil(reconciler, [&] { return !reconciler.status().rolled_back.empty(); }, 400);
+  DeploymentStatus status = reconciler.status();
+  ASSERT_EQ(status.rolled_back.size(), 1u);
+  EXPECT_NE(status.rolled_back[0].find("failed its health check"), std::string::npos)
+      << status.rolled_back[0];
+  EXPECT_EQ(status.phase, Phase::kRunning);
+  EXPECT_EQ(status.colour, Colour::kYellow);
+  auto web = Running("-web-");
+  ASSERT_EQ(web.size(), 1u);
+  EXPECT_EQ(web[0].info.id, old[0].info.id);
+  EXPECT_EQ(router_.Upstream(d.id), AddressOf(old[0]));
+
+  // Not tried again by itself.
+  int creates = runtime_.creates();
+  PassUntil(reconciler, [] { return false; }, 20);
+  EXPECT_EQ(runtime_.creates(), creates);
+  EXPECT_EQ(Running("-web-").size(), 1u);
+}
+
+TEST_F(ReconcilerTest, NewVersionThatCrashesRollsBack) {
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
+  auto old = Running("-web-");
+  ASSERT_EQ(old.size(), 1u);
+  prober_.healthy = false;
+  MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
+  PassUntil(reconciler, [&] { return Running("-web-").size() == 2; });
+  auto both = Running("-web-");
+  ASSERT_EQ(both.size(), 2u);
+  std::string fresh_name =
+      both[0].info.id == old[0].info.id ? both[1].info.name : both[0].info.name;
+  runtime_.Crash(fresh_name, 7);
+  PassUntil(reconciler, [&] { return !reconciler.status().rolled_back.empty(); });
+  ASSERT_FALSE(reconciler.status().rolled_back.empty());
+  EXPECT_NE(reconciler.status().rolled_back[0].find("exited with code 7"), std::string::npos);
+  EXPECT_EQ(router_.Upstream(d.id), AddressOf(old[0]));
+}
+
+TEST_F(ReconcilerTest, StopAnswersFromTheEdgeAndDeleteRemovesTheRoutes) {
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
+  ASSERT_FALSE(router_.Upstream(d.id).empty());
+  MUST(deployments_.SetDesired(d.id, store::Desired::kStopped));
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kStopped; });
+  auto routes = router_.RoutesOf(d.id);
+  ASSERT_EQ(routes.size(), 1u) << "the hosts stay, answered by the edge itself";
+  EXPECT_TRUE(routes[0].upstreams.empty());
+  MUST(deployments_.SetDesired(d.id, store::Desired::kDeleted));
+  PassUntil(reconciler, [] { return false; }, 3);
+  EXPECT_TRUE(router_.RoutesOf(d.id).empty());
 }
 
 TEST_F(ReconcilerTest, AnImageRemovedBehindItsBackIsBuiltAgain) {

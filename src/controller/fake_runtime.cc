@@ -90,11 +90,13 @@ Result<std::string> FakeRuntime::CreateContainer(const runtime::ContainerSpec& s
   container.info.labels = spec.labels;
   container.info.labels[std::string(runtime::kLabelManaged)] = "true";
   container.info.state = ContainerState::kCreated;
-  int host_port = 40000;
+  // Every container its own address and host ports, as with a real engine: a rollout's old
+  // and new containers must be told apart.
+  int host_port = 40000 + next_id_ * 10;
   for (const runtime::PortPublish& port : spec.ports) {
     container.info.published[port.container_port] = host_port++;
   }
-  container.info.ip = "10.89.0.2";
+  container.info.ip = fmt::format("10.89.{}.{}", next_id_ / 250, 2 + next_id_ % 250);
   containers_.push_back(container);
   return container.info.id;
 }

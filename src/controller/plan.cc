@@ -162,6 +162,12 @@ Result<std::vector<ServicePlan>> MakePlan(const PlanInputs& in) {
     plan.digest =
         Digest(spec, plan.install.value_or(std::vector<std::string>{}), d.release_nonce);
     spec.labels[std::string(kLabelDigest)] = plan.digest;
+    plan.rolling = !plan.addon && stage.kind != StageKind::kDev;
+    if (plan.rolling) spec.name += "-" + plan.digest.substr(0, 6);
+    for (const manifest::Endpoint& endpoint : service->endpoints) {
+      int port = endpoint.port != 0 ? endpoint.port : plan.port;
+      if (port > 0) plan.endpoints.push_back({.id = endpoint.id, .port = port});
+    }
     plans.push_back(std::move(plan));
   }
   return plans;

@@ -33,6 +33,17 @@ struct ServicePlan {
   std::optional<std::vector<std::string>> install;
   /// A digest of everything in `spec` that matters; stored as a label.
   std::string digest;
+  /// Built stages' components roll: a new version starts beside the old one, which serves
+  /// until the new one is healthy (their container names differ by the digest). Add-ons and
+  /// development components are replaced in place: two databases on one data directory, or
+  /// two dev servers on one code volume, would fight.
+  bool rolling = false;
+  /// The public endpoints of the service, each on one of its ports.
+  struct Endpoint {
+    std::string id;
+    int port = 0;
+  };
+  std::vector<Endpoint> endpoints;
 };
 
 struct PlanInputs {

@@ -167,6 +167,7 @@ Result<Reconciler::Outcome> Reconciler::Run() {
   std::vector<ServicePlan> plans = TRY(MakePlan(plan_inputs));
   TRY(EnsureNetwork(d));
   bool busy = TRY(Converge(d, plans));
+  busy |= Route(d, plans);
   Publish(d, &plans);
   return Outcome{.next = busy ? std::chrono::milliseconds(kFastPoll) : ctx_.idle_interval};
 }
@@ -310,11 +311,21 @@ void Reconciler::Publish(const store::Deployment& d, const std::vector<ServicePl
           service.address = fmt::format("127.0.0.1:{}", published->second);
         }
       }
+      if (service.container.empty() && tracked.previous) {
+        // Rolled back, or the new version is not there yet: the previous one is what runs.
+        service.container = tracked.previous->name;
+        service.image = tracked.previous->image;
+      }
       status.services.push_back(std::move(service));
     }
+    PublishEndpoints(d, *plans, status);
   } else {
     std::lock_guard lock(status_mutex_);
     status.services = status_.services;
+    status.endpoints = status_.endpoints;
+    if (inputs_.stopped || inputs_.deleting) {
+      for (EndpointStatus& endpoint : status.endpoints) endpoint.upstream.clear();
+    }
     for (ServiceStatus& service : status.services) {
       auto it = tracked_.find(service.id);
       if (it != tracked_.end()) {

@@ -66,6 +66,21 @@ class Reconciler {
     std::string install_failed_digest;  // install step failed for this digest
     ServiceState state = ServiceState::kPending;
     std::string reason;
+
+    // Rollouts (ServicePlan::rolling): the previous version's container serves until this
+    // one is ready for traffic, then drains until `retire_at` and is stopped.
+    struct Previous {
+      std::string id;
+      std::string name;
+      std::string image;
+      std::string ip;
+      std::map<int, int> published;
+      std::optional<TimePoint> retire_at;
+    };
+    std::optional<Previous> previous;
+    std::string rollout_failed_digest;  // the version rolled back: not tried again
+    std::string rollout_error;
+    bool accepting = false;  // no health check: the container's port took a connection
   };
 
   Result<Outcome> Run();
@@ -88,6 +103,17 @@ class Reconciler {
   void RecordCrash(const runtime::ContainerInfo& container, Tracked& tracked, TimePoint now);
   bool Ready(const std::string& service) const;
   void Publish(const store::Deployment& d, const std::vector<ServicePlan>* plans);
+  // Rollouts and routes (reconciler_routes.cc).
+  Status KeepPrevious(const store::Deployment& d, const ServicePlan& plan,
+                      std::vector<runtime::ContainerInfo>& superseded);
+  void RollBack(const store::Deployment& d, const ServicePlan& plan, Tracked& tracked,
+                const std::string& why);
+  bool ReadyForTraffic(const ServicePlan& plan, Tracked& tracked);
+  /// Points the deployment's hosts at the containers that should serve them, and retires
+  /// previous versions once they are drained. Returns true while a rollout is under way.
+  bool Route(const store::Deployment& d, const std::vector<ServicePlan>& plans);
+  void PublishEndpoints(const store::Deployment& d, const std::vector<ServicePlan>& plans,
+                        DeploymentStatus& status);
   std::vector<std::string> TailLines(const std::string& container_id, int lines);
 
   ControllerContext& ctx_;
@@ -101,6 +127,8 @@ class Reconciler {
   std::optional<git::BareRepository> repository_;  // the project's, opened on first use
   std::string failed_build_;  // commit#nonce whose build failed: not retried until asked
   std::string last_phase_;
+  // The routes last given to the edge, for the status.
+  std::vector<edge::EdgeRoute> routes_;
   // The plans of the Converge in progress, for progress published from inside it.
   const std::vector<ServicePlan>* converging_ = nullptr;
 

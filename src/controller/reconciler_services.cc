@@ -18,6 +18,18 @@ using namespace internal;
 using runtime::ContainerState;
 
 Status Reconciler::TearDown(const store::Deployment& d, bool remove_everything) {
+  // Routes first, so that nobody is sent to a container on its way out. The edge being down
+  // must not block a stop or a delete: the server drops leftover routes when it starts.
+  // A stopped deployment keeps its hosts, answered with a 503 that says it is not serving.
+  if (ctx_.router != nullptr) {
+    std::vector<edge::EdgeRoute> routes;
+    if (!remove_everything) routes = ctx_.router->RoutesOf(d.id);
+    for (edge::EdgeRoute& route : routes) route.upstreams.clear();
+    if (Status unrouted = ctx_.router->SetRoutes(d.id, routes); !unrouted) {
+      log::Warn("{}/{}: removing its routes: {}", d.project, d.name, unrouted.error().message);
+    }
+  }
+  routes_.clear();
   auto containers = TRY(ctx_.runtime->ListContainers(DeploymentLabels(d.id)));
   for (const runtime::ContainerInfo& container : containers) {
     if (container.state == ContainerState::kRunning || container.state == ContainerState::kPaused) {
@@ -266,6 +278,7 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
   std::vector<runtime::ContainerInfo> existing =
       TRY(ctx_.runtime->ListContainers(DeploymentLabels(d.id)));
   std::map<std::string, runtime::ContainerInfo> current;  // service id -> its container
+  std::map<std::string, std::vector<runtime::ContainerInfo>> superseded;
   for (const runtime::ContainerInfo& container : existing) {
     std::string service = LabelOf(container.labels, runtime::kLabelComponent);
     const ServicePlan* plan = nullptr;
@@ -279,6 +292,12 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
       current[service] = container;
       continue;
     }
+    if (plan != nullptr && plan->rolling && container.state == ContainerState::kRunning &&
+        LabelOf(container.labels, runtime::kLabelRole) == "service") {
+      // An earlier version of a rolling component: it may have to serve on (KeepPrevious).
+      superseded[service].push_back(container);
+      continue;
+    }
     // Superseded (older generation, changed spec), a leftover install step, or not in the
     // stack any more.
     if (container.state == ContainerState::kRunning) {
@@ -287,6 +306,10 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
     Status removed = ctx_.runtime->RemoveContainer(container.id);
     if (!removed && !IsNotFound(removed)) return Unexpected(removed.error());
     log::Info("{}/{}: removed {}", d.project, d.name, container.name);
+  }
+
+  for (const ServicePlan& plan : plans) {
+    if (plan.rolling) TRY(KeepPrevious(d, plan, superseded[plan.id]));
   }
 
   bool busy = false;
@@ -314,6 +337,10 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
           tracked.installed_digest = plan.digest;
         }
         Probe(plan, tracked, now);
+        if (tracked.previous && tracked.state == ServiceState::kUnhealthy) {
+          RollBack(d, plan, tracked, "failed its health check");
+          continue;
+        }
         if (tracked.state == ServiceState::kRunning && now - tracked.running_since >= kBackoffReset) {
           tracked.backoff_step = 0;
         }
@@ -327,6 +354,13 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
       if (container.state == ContainerState::kCreated) {
         TRY(ctx_.runtime->StartContainer(container.id));
         busy = true;
+        continue;
+      }
+      if (tracked.previous) {
+        auto inspected = ctx_.runtime->InspectContainer(container.id);
+        int code = inspected && *inspected ? (*inspected)->exit_code : -1;
+        tracked.container_id = container.id;
+        RollBack(d, plan, tracked, fmt::format("exited with code {}", code));
         continue;
       }
       RecordCrash(container, tracked, now);
@@ -346,6 +380,12 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
       continue;
     }
     if (tracked.install_failed_digest == plan.digest && !plan.digest.empty()) continue;
+    if (tracked.previous && tracked.rollout_failed_digest == plan.digest) {
+      // Rolled back: the previous version serves until the next release.
+      tracked.state = ServiceState::kRunning;
+      tracked.reason = tracked.rollout_error;
+      continue;
+    }
     // The install step (dependencies: `npm ci`) needs the code, not the add-ons: it runs while
     // they start, which takes it off the critical path.
     if (plan.install && tracked.installed_digest != plan.digest) {

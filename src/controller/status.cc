@@ -54,6 +54,7 @@ std::string_view ServiceStateName(ServiceState state) {
 
 void ComputePhase(const PhaseInputs& inputs, DeploymentStatus& status) {
   status.reasons.clear();
+  status.rolled_back = inputs.rollout_errors;
   auto set = [&](Phase phase, Colour colour) {
     status.phase = phase;
     status.colour = colour;
@@ -131,11 +132,23 @@ void ComputePhase(const PhaseInputs& inputs, DeploymentStatus& status) {
     status.reasons.push_back("the newest build failed (" + inputs.build_error +
                              "); the previous version keeps running");
   }
+  for (const std::string& service : inputs.rolling_out) {
+    ++busy;
+    status.reasons.push_back(service +
+                             ": rolling out a new version; the previous one serves until it is "
+                             "healthy, then drains");
+  }
+  for (const std::string& error : inputs.rollout_errors) status.reasons.push_back(error);
+  if (!inputs.edge_error.empty()) {
+    status.reasons.push_back("the edge does not serve its routes: " + inputs.edge_error);
+  }
   if (broken > 0) {
     set(working > 0 || busy > 0 ? Phase::kDegraded : Phase::kFailed, Colour::kRed);
+  } else if (!inputs.edge_error.empty()) {
+    set(Phase::kDegraded, Colour::kRed);
   } else if (busy > 0) {
     set(Phase::kStarting, Colour::kYellow);
-  } else if (inputs.building || !inputs.build_error.empty()) {
+  } else if (inputs.building || !inputs.build_error.empty() || !inputs.rollout_errors.empty()) {
     set(Phase::kRunning, Colour::kYellow);
   } else {
     set(Phase::kRunning, Colour::kGreen);

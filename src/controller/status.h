@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "edge/router.h"
+
 namespace yard::controller {
 
 enum class Phase { kCreating, kBuilding, kStarting, kRunning, kDegraded, kStopped, kFailed, kDeleting };
@@ -52,11 +54,30 @@ struct ServiceStatus {
   std::string reason;  // plain words, when there is something to say
 };
 
+/// One public endpoint: its hosts (generated first, then custom domains) and their
+/// certificates, and where the edge sends its traffic.
+struct EndpointStatus {
+  std::string id;
+  std::string service;
+  std::string url;  // https://HOST[:PORT] of the generated host
+  struct Host {
+    std::string name;
+    std::string url;  // https://NAME[:PORT]
+    bool custom = false;
+    edge::HostCertificate certificate;
+  };
+  std::vector<Host> hosts;
+  std::string upstream;  // "127.0.0.1:PORT"; empty while nothing serves it
+};
+
 struct DeploymentStatus {
   Phase phase = Phase::kCreating;
   Colour colour = Colour::kYellow;
   std::vector<std::string> reasons;
   std::vector<ServiceStatus> services;
+  std::vector<EndpointStatus> endpoints;
+  /// Rollouts that failed and were rolled back (PhaseInputs::rollout_errors).
+  std::vector<std::string> rolled_back;
   std::string commit;  // what runs
   /// The deployment's version (store::Deployment::version) this status reflects.
   int64_t observed_version = 0;
@@ -73,6 +94,12 @@ struct PhaseInputs {
   std::string build_error;
   /// Set when the stack cannot be read or resolved at the target commit.
   std::string config_error;
+  /// Services whose new version is rolling out (the previous one serves or drains).
+  std::vector<std::string> rolling_out;
+  /// Rollouts that failed and were rolled back, one line each.
+  std::vector<std::string> rollout_errors;
+  /// Set when the edge refused or could not take the deployment's routes.
+  std::string edge_error;
 };
 
 /// The phase, colour and reasons from the inputs and the services' states: green only when

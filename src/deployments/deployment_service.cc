@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "base/names.h"
+#include "edge/domain_names.h"
 #include "git/bare_repository.h"
 #include "manifest/manifest.h"
 #include "projects/git_repository_view.h"
@@ -55,6 +56,62 @@ Status CheckParam(const manifest::Param& param, const std::string& value) {
     return Invalid(fmt::format("param '{}' is too long or holds a NUL character", param.id));
   }
   return Ok();
+}
+
+// The valid stack at `commit`, or why there is none. `where` names the commit in messages
+// ("branch 'main'").
+Result<manifest::Stack> LoadStack(const git::BareRepository& repository, const std::string& commit,
+                                  const std::string& where) {
+  auto text = repository.ReadFile(commit, manifest::kManifestFileName, 1 << 20);
+  if (!text) {
+    return Unexpected(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("{} has no {}: {}", where, manifest::kManifestFileName, text.error().message));
+  }
+  projects::GitRepositoryView view(repository, commit);
+  manifest::ParseResult parsed =
+      manifest::LoadManifest(*text, std::string(manifest::kManifestFileName), &view);
+  if (!parsed.ok()) {
+    std::vector<std::string> errors;
+    for (const auto& diagnostic : parsed.diagnostics) {
+      if (diagnostic.severity == manifest::Severity::kError) {
+        errors.push_back(manifest::FormatDiagnostic(diagnostic));
+      }
+    }
+    return Unexpected(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("the manifest on {} is invalid:\n{}", where, fmt::join(errors, "\n")));
+  }
+  return std::move(parsed.stack);
+}
+
+// The endpoint a domain is for: `requested`, which must exist in the stack, or the stack's
+// only one.
+Result<std::string> ChooseEndpoint(const manifest::Stack& stack, const std::string& requested) {
+  std::vector<std::string> ids;
+  for (const auto* services : {&stack.components, &stack.addons}) {
+    for (const manifest::Service& service : *services) {
+      for (const manifest::Endpoint& endpoint : service.endpoints) ids.push_back(endpoint.id);
+    }
+  }
+  if (ids.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "the deployment's stack has no endpoints: declare one on a component "
+                      "(endpoints: [{id: app}]) and rebuild");
+  }
+  if (requested.empty()) {
+    if (ids.size() == 1) return ids.front();
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("the stack has {} endpoints; say which one the domain is for: "
+                                  "{}",
+                                  ids.size(), fmt::join(ids, ", ")));
+  }
+  if (std::find(ids.begin(), ids.end(), requested) == ids.end()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("the stack has no endpoint '{}'; endpoints: {}", requested,
+                                  fmt::join(ids, ", ")));
+  }
+  return requested;
 }
 
 }  // namespace
@@ -127,27 +184,8 @@ Result<store::Deployment> DeploymentService::Create(const store::Project& projec
                                   branch, fmt::join(names, ", ")));
   }
 
-  auto text = repository.ReadFile(commit, manifest::kManifestFileName, 1 << 20);
-  if (!text) {
-    return Unexpected(ErrorCode::kFailedPrecondition,
-                      fmt::format("branch '{}' has no {}: {}", branch, manifest::kManifestFileName,
-                                  text.error().message));
-  }
-  projects::GitRepositoryView view(repository, commit);
-  manifest::ParseResult parsed =
-      manifest::LoadManifest(*text, std::string(manifest::kManifestFileName), &view);
-  if (!parsed.ok()) {
-    std::vector<std::string> errors;
-    for (const auto& diagnostic : parsed.diagnostics) {
-      if (diagnostic.severity == manifest::Severity::kError) {
-        errors.push_back(manifest::FormatDiagnostic(diagnostic));
-      }
-    }
-    return Unexpected(ErrorCode::kFailedPrecondition,
-                      fmt::format("the manifest on branch '{}' is invalid:\n{}", branch,
-                                  fmt::join(errors, "\n")));
-  }
-  const manifest::Stack& stack = parsed.stack;
+  const manifest::Stack stack =
+      TRY(LoadStack(repository, commit, fmt::format("branch '{}'", branch)));
   std::string stage = request.stage.empty() ? stack.stages.front().id : request.stage;
   bool known_stage = false;
   std::vector<std::string> stage_names;
@@ -304,6 +342,65 @@ Result<store::BuildRecord> DeploymentService::FindBuild(const store::Deployment&
                       fmt::format("deployment '{}' has no build {}", d.name, build_id));
   }
   return build;
+}
+
+Result<store::DomainStore*> DeploymentService::Domains() {
+  if (domains_.store == nullptr) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      "custom domains are not enabled on this server");
+  }
+  return domains_.store;
+}
+
+Result<store::Domain> DeploymentService::AddDomain(const store::Project& project,
+                                                   const store::Deployment& d,
+                                                   const std::string& endpoint,
+                                                   const std::string& hostname) {
+  store::DomainStore* domains = TRY(Domains());
+  if (d.desired == store::Desired::kDeleted) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "the deployment is being deleted");
+  }
+  std::string name = TRY(edge::NormalizeCustomDomain(hostname, domains_.base_domain));
+  if (d.target_commit.empty()) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      "the deployment has no commit yet, so its endpoints are unknown");
+  }
+  // The commit being deployed, not the branch's head (which may have moved on): its
+  // endpoints are the ones the deployment serves once that commit runs.
+  git::BareRepository repository = TRY(git::BareRepository::Open(project.repo_path));
+  manifest::Stack stack =
+      TRY_CTX(LoadStack(repository, d.target_commit,
+                        fmt::format("commit {}", d.target_commit.substr(0, 12))),
+              "cannot read the deployment's endpoints");
+  std::string chosen = TRY(ChooseEndpoint(stack, endpoint));
+  store::Domain added = TRY(domains->Add(d.id, chosen, name));
+  Wake(d.id);
+  return added;
+}
+
+Result<std::vector<store::Domain>> DeploymentService::ListDomains(const store::Deployment& d) {
+  store::DomainStore* domains = TRY(Domains());
+  return domains->ListForDeployment(d.id);
+}
+
+Status DeploymentService::RemoveDomain(const store::Deployment& d, const std::string& hostname) {
+  store::DomainStore* domains = TRY(Domains());
+  // Not NormalizeCustomDomain: a name stored under other rules (another base domain) must
+  // stay removable.
+  std::string name = edge::CanonicalHostname(hostname);
+  Status removed = domains->Remove(d.id, name);
+  if (!removed && removed.error().code == ErrorCode::kNotFound) {
+    return Unexpected(ErrorCode::kNotFound,
+                      fmt::format("deployment '{}' has no domain '{}'", d.name, name));
+  }
+  if (!removed) return removed;
+  Wake(d.id);
+  return Ok();
+}
+
+Result<store::Domain> DeploymentService::FindDomain(const std::string& hostname) {
+  store::DomainStore* domains = TRY(Domains());
+  return domains->FindByHostname(edge::CanonicalHostname(hostname));
 }
 
 void DeploymentService::Wake(int64_t id) {

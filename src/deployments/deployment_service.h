@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "controller/controller.h"
 #include "store/deployments.h"
+#include "store/domains.h"
 #include "store/projects.h"
 #include "store/users.h"
 
@@ -27,10 +28,18 @@ struct CreateRequest {
   int64_t memory_bytes = 0;
 };
 
+/// Custom domains: where they are kept, and the installation's base domain, one label under
+/// which the generated endpoint hostnames live (edge/domain_names.h keeps users out of it).
+struct DomainSettings {
+  store::DomainStore* store = nullptr;  // null: custom domains are refused
+  std::string base_domain = "localhost";
+};
+
 class DeploymentService {
  public:
-  DeploymentService(store::DeploymentStore& store, controller::Controller* controller)
-      : store_(store), controller_(controller) {}
+  DeploymentService(store::DeploymentStore& store, controller::Controller* controller,
+                    DomainSettings domains = {})
+      : store_(store), controller_(controller), domains_(std::move(domains)) {}
 
   /// Validates the request (name, branch, stage, params, env names, size), records the
   /// deployment and starts it. kInvalidArgument with a message saying what is wrong;
@@ -55,13 +64,32 @@ class DeploymentService {
   Result<std::vector<store::BuildRecord>> Builds(const store::Deployment& d);
   Result<store::BuildRecord> FindBuild(const store::Deployment& d, int64_t build_id);
 
+  /// Routes `hostname` to an endpoint of the stack at the deployment's target commit:
+  /// `endpoint`, or when it is empty the stack's only endpoint. Records it and wakes the
+  /// controller (the change bumps the deployment's version). kInvalidArgument for a hostname
+  /// NormalizeCustomDomain refuses, an unknown endpoint, or no endpoint given while the stack
+  /// has several or none (the message lists them); kFailedPrecondition when the deployment
+  /// is being deleted or its stack cannot be read; kAlreadyExists when the hostname is in use
+  /// (the message names the deployment and project that use it).
+  Result<store::Domain> AddDomain(const store::Project& project, const store::Deployment& d,
+                                  const std::string& endpoint, const std::string& hostname);
+  /// The deployment's custom domains, by hostname.
+  Result<std::vector<store::Domain>> ListDomains(const store::Deployment& d);
+  /// Removes one of the deployment's domains (compared lowercase, without a trailing dot) and
+  /// wakes the controller. kNotFound when the deployment has no such domain.
+  Status RemoveDomain(const store::Deployment& d, const std::string& hostname);
+  /// The deployment that uses `hostname` (compared as in RemoveDomain); kNotFound if none.
+  Result<store::Domain> FindDomain(const std::string& hostname);
+
  private:
   Result<std::vector<std::string>> ServiceIds(const store::Deployment& d,
                                               const store::Project& project);
+  Result<store::DomainStore*> Domains();
   void Wake(int64_t id);
 
   store::DeploymentStore& store_;
   controller::Controller* controller_;  // null in tests of validation alone
+  DomainSettings domains_;
 };
 
 /// Parses a size such as "512m", "2g", "1024k" or a byte count; kInvalidArgument otherwise.

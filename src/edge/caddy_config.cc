@@ -12,19 +12,34 @@ bool EndsWith(const std::string& text, std::string_view suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+bool Dynamic(const EdgeSettings& settings, const EdgeRoute& route) {
+  return !settings.upstream_resolver.empty() && route.port > 0;
+}
+
 Json ProxyRoute(const EdgeSettings& settings, const EdgeRoute& route) {
-  Json upstreams = Json::array();
-  for (const std::string& upstream : route.upstreams) upstreams.push_back({{"dial", upstream}});
   Json proxy = {
       {"handler", "reverse_proxy"},
-      {"upstreams", upstreams},
       // Dev servers' hot reload streams; flush at once instead of buffering.
       {"flush_interval", -1},
+      // The request timeout bounds the wait for the response's headers, not the response:
+      // a WebSocket or a server-sent event stream may stay open and quiet for hours.
       {"transport",
        {{"protocol", "http"},
-        {"read_timeout", settings.request_timeout.count() * 1'000'000'000LL},
-        {"write_timeout", settings.request_timeout.count() * 1'000'000'000LL}}},
+        {"dial_timeout", 10'000'000'000LL},
+        {"response_header_timeout", settings.request_timeout.count() * 1'000'000'000LL}}},
   };
+  if (Dynamic(settings, route)) {
+    proxy["dynamic_upstreams"] = {
+        {"source", "a"},
+        {"name", UpstreamName(route.id)},
+        {"port", std::to_string(route.port)},
+        {"refresh", settings.upstream_refresh.count() * 1'000'000LL},
+        {"resolver", {{"addresses", Json::array({"udp/" + settings.upstream_resolver})}}}};
+  } else {
+    Json upstreams = Json::array();
+    for (const std::string& upstream : route.upstreams) upstreams.push_back({{"dial", upstream}});
+    proxy["upstreams"] = upstreams;
+  }
   return Json{{"@id", route.id},
               {"match", Json::array({{{"host", route.hosts}}})},
               {"handle", Json::array({{{"handler", "request_body"},
@@ -34,6 +49,10 @@ Json ProxyRoute(const EdgeSettings& settings, const EdgeRoute& route) {
 }
 
 }  // namespace
+
+std::string UpstreamName(const std::string& route_id) {
+  return route_id + ".upstreams.stackyard";
+}
 
 bool UsesInternalCa(const std::string& host) {
   return host == "localhost" || EndsWith(host, ".localhost") || EndsWith(host, ".internal") ||
@@ -48,10 +67,27 @@ Json CaddyConfig(const EdgeSettings& settings, const std::vector<EdgeRoute>& rou
   Json https_routes = Json::array();
   std::vector<std::string> internal_hosts, acme_hosts;
   for (const EdgeRoute& route : routes) {
-    if (route.hosts.empty() || route.upstreams.empty()) continue;
-    https_routes.push_back(ProxyRoute(settings, route));
+    if (route.hosts.empty()) continue;
+    if (route.upstreams.empty() && !Dynamic(settings, route)) {
+      // Known, but nothing runs behind it (stopped, starting, crashed): say so, rather than
+      // the 404 of an unknown host.
+      https_routes.push_back(
+          {{"@id", route.id},
+           {"match", Json::array({{{"host", route.hosts}}})},
+           {"handle", Json::array({{{"handler", "static_response"},
+                                    {"status_code", 503},
+                                    {"headers", {{"Retry-After", Json::array({"5"})}}},
+                                    {"body", "this deployment is not serving right now\n"}}})},
+           {"terminal", true}});
+    } else {
+      https_routes.push_back(ProxyRoute(settings, route));
+    }
     for (const std::string& host : route.hosts) {
-      (UsesInternalCa(host) ? internal_hosts : acme_hosts).push_back(host);
+      bool internal = UsesInternalCa(host) ||
+                      (!settings.internal_domain.empty() &&
+                       (host == settings.internal_domain ||
+                        EndsWith(host, "." + settings.internal_domain)));
+      (internal ? internal_hosts : acme_hosts).push_back(host);
     }
   }
   // A host no route claims gets a plain 404 from Stackyard rather than Caddy's empty 200.
@@ -67,6 +103,24 @@ Json CaddyConfig(const EdgeSettings& settings, const std::vector<EdgeRoute>& rou
       {"https",
        {{"listen", Json::array({fmt::format(":{}", settings.https_port)})},
         {"routes", https_routes},
+        // What a client gets when the component does not answer (stopped, starting,
+        // crashed: no upstream, or the dial fails, or it is too slow): a plain message
+        // instead of an empty body.
+        {"errors",
+         {{"routes",
+           Json::array(
+               {{{"match", Json::array({{{"expression",
+                                          "{http.error.status_code} in [502, 503, 504]"}}})},
+                 {"handle",
+                  Json::array({{{"handler", "static_response"},
+                                {"status_code", "{http.error.status_code}"},
+                                {"headers", {{"Retry-After", Json::array({"5"})}}},
+                                {"body", "{http.error.status_code} {http.error.status_text}: "
+                                         "this deployment is not answering right now\n"}}})}},
+                {{"handle", Json::array({{{"handler", "static_response"},
+                                          {"status_code", "{http.error.status_code}"},
+                                          {"body", "{http.error.status_code} "
+                                                   "{http.error.status_text}\n"}}})}}})}}},
         // Our own redirect below; Caddy's would drop a non-default port.
         {"automatic_https", {{"disable_redirects", true}}}}},
       {"http",

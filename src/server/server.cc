@@ -17,9 +17,12 @@
 #include "api/api.h"
 #include "controller/controller.h"
 #include "deployments/deployment_service.h"
+#include "edge/caddy_proxy.h"
+#include "edge/edge.h"
 #include "manifest/env_resolver.h"
 #include "runtime/lazy_engine.h"
 #include "store/deployments.h"
+#include "store/domains.h"
 #include "api/router.h"
 #include "auth/authenticator.h"
 #include "base/clock.h"
@@ -94,6 +97,27 @@ Status RunServer(const ServerOptions& options) {
   store::DeploymentStore deployment_store(*db, clock);
   std::string installation = TRY(data_dir.InstallationId());
   runtime::LazyEngine engine({.data_dir = data_dir.root()}, options.engine, installation);
+  // The edge: Caddy, started with the first route, its state under DATA_DIR/edge.
+  std::string edge_dir = fs::Join(data_dir.root(), "edge");
+  TRY(fs::CreateDirectories(edge_dir));
+  edge::EdgeOptions edge_options{.dir = edge_dir, .ca_export = fs::Join(data_dir.root(), "ca.pem")};
+  edge_options.settings.http_port = options.http_port;
+  edge_options.settings.https_port = options.https_port;
+  edge_options.settings.acme_directory = options.acme_directory;
+  edge_options.settings.acme_email = options.acme_email;
+  edge_options.settings.acme_trusted_roots = options.acme_roots;
+  if (options.internal_ca) edge_options.settings.internal_domain = options.domain;
+  edge_options.settings.request_timeout = options.proxy_timeout;
+  edge_options.settings.max_body_bytes = options.max_body_bytes;
+  // Caddy finds which containers serve a route by asking this table (no reload per switch).
+  edge::UpstreamDns upstream_dns;
+  TRY_CTX(upstream_dns.Start(), "the edge's upstream resolver");
+  edge_options.dns = &upstream_dns;
+  auto* caddy = new edge::CaddyProxy({.dir = edge_dir});
+  edge::Edge edge(edge_options, std::unique_ptr<edge::Proxy>(caddy));
+  edge.Restore();
+  store::DomainStore domain_store(*db, clock);
+
   manifest::SystemRandom random;
   controller::SocketProber prober;
   controller::ControllerContext controller_context;
@@ -108,12 +132,18 @@ Status RunServer(const ServerOptions& options) {
   controller_context.random = &random;
   controller_context.prober = &prober;
   controller_context.domain = options.domain;
+  controller_context.https_port = options.https_port;
+  controller_context.router = &edge;
+  controller_context.domains = &domain_store;
+  controller_context.drain = options.drain;
+  controller_context.upstream_refresh = edge_options.settings.upstream_refresh;
   controller::Controller controller(controller_context);
   if (Status started = controller.Start(); !started) {
     // The API stays up (users can still stop or delete); workers retry on their own.
     log::Warn("deployments: {}", started.error().message);
   }
-  deployments::DeploymentService deployment_service(deployment_store, &controller);
+  deployments::DeploymentService deployment_service(
+      deployment_store, &controller, {.store = &domain_store, .base_domain = options.domain});
 
   auth::Authenticator authenticator(tokens);
   api::Router router(authenticator);
@@ -150,7 +180,12 @@ Status RunServer(const ServerOptions& options) {
   nlohmann::json info = {{"api", url},
                          {"pid", ::getpid()},
                          {"version", kVersion},
-                         {"data_dir", data_dir.root()}};
+                         {"data_dir", data_dir.root()},
+                         {"edge",
+                          {{"domain", options.domain},
+                           {"http_port", options.http_port},
+                           {"https_port", options.https_port},
+                           {"ca", edge_options.ca_export}}}};
   TRY(fs::AtomicWriteFile(data_dir.ServerInfoPath(), info.dump(2) + "\n", 0644));
   log::Info("stackyard {} serving the API on {} (data dir {})", kVersion, url, data_dir.root());
 
@@ -159,6 +194,7 @@ Status RunServer(const ServerOptions& options) {
   // the build is marked failed and retried at the next start.
   bool workers_done = controller.Stop(std::chrono::seconds(5));
   engine.Stop();
+  caddy->Stop();
   log::Info("stopped");
   if (!workers_done) {
     log::Info("a build was cut short; it is retried at the next start");

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
 #include "base/result.h"
@@ -23,6 +24,22 @@ struct ServerOptions {
   std::string engine;
   /// The base domain of deployments' public URLs.
   std::string domain = "localhost";
+  /// The edge (Caddy): where it listens, where certificates come from, how it proxies.
+  int http_port = 80;
+  int https_port = 443;
+  /// ACME directory for names the internal CA does not cover (custom domains, and generated
+  /// hostnames under a real domain unless `internal_ca`).
+  std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
+  std::string acme_email;
+  /// PEM files of roots to trust for the ACME server's own HTTPS (a private ACME server).
+  std::vector<std::string> acme_roots;
+  /// Certify generated hostnames with the internal CA even under a real domain (a private
+  /// network, or an installation behind another proxy).
+  bool internal_ca = false;
+  std::chrono::seconds proxy_timeout{60};
+  int64_t max_body_bytes = 100LL << 20;
+  /// How long a rolled-out component's previous version keeps running after the switch.
+  std::chrono::seconds drain{10};
   /// How long in-flight requests may take to finish after SIGTERM.
   std::chrono::milliseconds shutdown_grace{10000};
 };

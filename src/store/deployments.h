@@ -95,7 +95,7 @@ class DeploymentStore {
   Status SetRelease(int64_t id, const std::string& commit,
                     const std::map<std::string, std::string>& images, int64_t nonce);
   Status SetPhase(int64_t id, const std::string& phase, const std::string& reason);
-  /// Removes the row and what cascades from it (values, builds).
+  /// Removes the row and what cascades from it (values, builds, domains).
   Status Delete(int64_t id);
 
   /// Generated values (${generate:...}).

@@ -113,10 +113,24 @@ CREATE TABLE builds (
 CREATE INDEX builds_deployment ON builds(deployment_id);
 )sql";
 
+// Hostnames users add to a deployment's endpoints, besides the generated ones: the edge routes
+// them and obtains their certificates. A hostname serves one endpoint in the installation.
+constexpr std::string_view kDomains = R"sql(
+CREATE TABLE domains (
+  id             INTEGER PRIMARY KEY,
+  deployment_id  INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  endpoint       TEXT NOT NULL,               -- an endpoint id of the deployment's stack
+  hostname       TEXT NOT NULL UNIQUE,        -- lowercase, without a trailing dot
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX domains_deployment ON domains(deployment_id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "users and credentials", kUsersAndCredentials},
     Migration{2, "projects", kProjects},
     Migration{3, "deployments", kDeployments},
+    Migration{4, "custom domains", kDomains},
 };
 
 }  // namespace

@@ -1,14 +1,20 @@
 #include "testing/yard_server.h"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "base/fs.h"
+#include "edge/caddy_process.h"
 #include "runtime/engine_process.h"
 
 namespace yard::testing {
@@ -100,6 +106,24 @@ YardServer::~YardServer() {
   // Its podman service outlives a kill by design (the next server on the data dir ends it);
   // a test has no next server, so end it here.
   runtime::EndLeftoverEngine(data_dir_);
+  // Its Caddy too: the server does not take it down when killed.
+  edge::EndLeftoverCaddy(data_dir_ + "/edge");
+}
+
+Result<int> FreePort() {
+  // The kernel picks a free port for a socket bound to port 0; it stays free for the moment
+  // between closing it and the server binding it, which is all a test needs.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return Unexpected(ErrorCode::kIo, "socket() failed");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  if (!ok) return Unexpected(ErrorCode::kIo, "cannot find a free port");
+  return static_cast<int>(ntohs(address.sin_port));
 }
 
 Result<std::unique_ptr<YardServer>> YardServer::Start(Options options) {
@@ -112,6 +136,17 @@ Result<std::unique_ptr<YardServer>> YardServer::Start(Options options) {
   // A test binary that aborts (a failed MUST) runs no destructors: the server goes with it.
   spawn.options.die_with_parent = true;
   for (auto& arg : options.extra_args) spawn.options.argv.push_back(arg);
+  // The edge never takes 80 and 443 in a test: free high ports, unless the test chose.
+  int http_port = 0, https_port = 0;
+  if (std::find(options.extra_args.begin(), options.extra_args.end(), "--https-port") ==
+      options.extra_args.end()) {
+    http_port = TRY(FreePort());
+    https_port = TRY(FreePort());
+    for (std::string arg : {std::string("--http-port"), std::to_string(http_port),
+                            std::string("--https-port"), std::to_string(https_port)}) {
+      spawn.options.argv.push_back(arg);
+    }
+  }
   // Nothing from the developer's environment should change what the server does.
   spawn.options.env = {{"HOME", temp->path()},
                        {"XDG_CONFIG_HOME", temp->File("config")},
@@ -145,6 +180,8 @@ Result<std::unique_ptr<YardServer>> YardServer::Start(Options options) {
   }
   server->url_ = info->api;
   server->port_ = info->port;
+  server->http_port_ = http_port;
+  server->https_port_ = https_port;
 
   auto token = fs::ReadFile(server->admin_token_path());
   if (!token) return fail("cannot read admin.token: " + token.error().message);

@@ -34,6 +34,9 @@ inline const bool kYardBinaryRegistered = RegisterYardBinary(YARD_BINARY);
 #endif
 }  // namespace internal
 
+/// A TCP port on 127.0.0.1 that is free right now.
+Result<int> FreePort();
+
 /// The yard binary under test; kFailedPrecondition when the test target lacks YARD_BINARY.
 Result<std::string> YardBinary();
 
@@ -62,6 +65,11 @@ class YardServer {
   /// "http://127.0.0.1:PORT", from server.json.
   const std::string& url() const { return url_; }
   uint16_t port() const { return port_; }
+  /// The edge's ports (0 when the test passed its own --https-port).
+  int http_port() const { return http_port_; }
+  int https_port() const { return https_port_; }
+  /// DATA_DIR/ca.pem: the root of the edge's internal CA, once it exists.
+  std::string ca_path() const { return data_dir_ + "/ca.pem"; }
   /// The admin token read from admin.token at start, without the newline.
   const std::string& admin_token() const { return admin_token_; }
   const std::string& data_dir() const { return data_dir_; }
@@ -91,6 +99,8 @@ class YardServer {
   Subprocess process_;
   std::string url_;
   uint16_t port_ = 0;
+  int http_port_ = 0;
+  int https_port_ = 0;
   std::string admin_token_;
 };
 

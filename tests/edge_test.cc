@@ -1,0 +1,386 @@
+// The edge end to end: real Caddy in front of deployments on the real Podman engine. HTTPS to
+// generated hostnames with the internal CA, the HTTP redirect, WebSockets, forwarding headers,
+// zero-downtime rollouts (and their rollback), a Caddy killed and brought back, and a custom
+// domain certified by a real ACME server (Pebble on loopback).
+
+#include <atomic>
+#include <fstream>
+
+#include "deployment_test_base.h"
+#include "https_client.h"
+#include "testing/temp_dir.h"
+
+namespace yard {
+namespace {
+
+using testing::HttpsGet;
+using testing::HttpsTarget;
+
+// The stack of tests/testdata/edge-site: component `web` (a Perl server answering
+// "version N"), endpoint `app`.
+class EdgeTest : public DeploymentTestBase {
+ protected:
+  std::vector<std::string> ExtraArgs() override { return {"--drain", "1"}; }
+
+  void SetUp() override {
+    DeploymentTestBase::SetUp();
+    if (HasFatalFailure()) return;
+    SetUpProject("site", "tests/testdata/edge-site");
+  }
+
+  HttpsTarget Target(const std::string& host) {
+    return {.host = host, .port = server_->https_port(), .ca_file = server_->ca_path()};
+  }
+
+  // The generated hostname of endpoint `app`, from `show`.
+  static std::string AppHost(const Json& d) {
+    if (!d.contains("endpoints") || d["endpoints"].empty()) return "";
+    return d["endpoints"][0]["hosts"][0]["name"];
+  }
+
+  // GET https://HOST/PATH until the body contains `want` (bounded, not a timing check).
+  std::string BodyWith(const HttpsTarget& target, const std::string& path, const std::string& want,
+                       std::chrono::seconds limit = 60s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    std::string last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto response = HttpsGet(target, path);
+      last = response ? response->body : response.error().message;
+      if (response && last.find(want) != std::string::npos) return last;
+      std::this_thread::sleep_for(250ms);
+    }
+    return last;
+  }
+
+  // Commits `dockerfile` as web/Dockerfile on main and rebuilds deployment `name`.
+  void ShipDockerfile(const std::string& name, const std::string& dockerfile, int64_t when) {
+    git::testing::WriteFile(source_, "web/Dockerfile", dockerfile);
+    git::testing::CommitAll(source_, "a new version", when);
+    Yard({"projects", "refresh", project_});
+    Yard({"deployments", "rebuild", project_ + "/" + name});
+  }
+
+  static std::string Dockerfile(const std::string& version, bool healthy) {
+    return fmt::format(
+        "FROM docker.io/library/debian:bookworm-slim\nCOPY server.pl /server.pl\n"
+        "ENV VERSION={} HEALTHY={}\nCMD [\"perl\", \"/server.pl\"]\n",
+        version, healthy ? "yes" : "no");
+  }
+};
+
+TEST_F(EdgeTest, HttpsReachesTheComponentWithRedirectWebSocketsAndHeaders) {
+  Json d = Yard({"deployments", "create", "site/a", "--stage", "production", "--wait"});
+  ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);
+  std::string host = AppHost(d);
+  ASSERT_EQ(host, "app-a-site.localhost") << d.dump(2);
+  EXPECT_EQ(d["endpoints"][0]["url"],
+            fmt::format("https://app-a-site.localhost:{}", server_->https_port()));
+
+  // HTTPS with the internal CA's root, which the server exports as DATA_DIR/ca.pem.
+  EXPECT_EQ(BodyWith(Target(host), "/", "version 1"), "version 1\n");
+  ASSERT_TRUE(fs::Exists(server_->ca_path()));
+
+  // What the component learns about the original request.
+  auto headers = HttpsGet(Target(host), "/headers");
+  ASSERT_TRUE(headers) << headers.error().message;
+  EXPECT_NE(headers->body.find("x-forwarded-proto: https"), std::string::npos) << headers->body;
+  EXPECT_NE(headers->body.find("x-forwarded-for: 127.0.0.1"), std::string::npos) << headers->body;
+  EXPECT_NE(headers->body.find("x-forwarded-host: " + host), std::string::npos) << headers->body;
+
+  // A WebSocket passes the edge both ways.
+  auto echoed = testing::WebSocketRoundTrip(Target(host), "/socket", "hot reload");
+  ASSERT_TRUE(echoed) << echoed.error().message;
+  EXPECT_EQ(*echoed, "echo: hot reload");
+
+  // Plain HTTP redirects to HTTPS, keeping the host, the port and the path.
+  auto redirect = http::Client(MUST(http::Endpoint::Parse(
+                                   fmt::format("http://127.0.0.1:{}", server_->http_port()))))
+                      .Send({.method = "GET", .target = "/some/page?x=1",
+                             .headers = {{"Host", host}}},
+                            10s);
+  ASSERT_TRUE(redirect) << redirect.error().message;
+  EXPECT_EQ(redirect->status, 308);
+  std::string location;
+  for (const auto& [name, value] : redirect->headers) {
+    if (name == "location" || name == "Location") location = value;
+  }
+  EXPECT_EQ(location, fmt::format("https://{}:{}/some/page?x=1", host, server_->https_port()));
+
+  // An unknown name under the domain never reaches a deployment: no certificate is made for
+  // it (the handshake fails), and without TLS checks the answer is a 404.
+  auto unknown = HttpsGet(Target("nothing-here.localhost"), "/");
+  if (unknown) {
+    EXPECT_EQ(unknown->status, 404);
+  }
+
+  // HTTP/2 is offered to clients that speak it.
+  ProcessResult h2 = RunTool({"curl", "-sS", "--http2", "-o", "/dev/null", "-w", "%{http_version}",
+                              "--cacert", server_->ca_path(), "--resolve",
+                              fmt::format("{}:{}:127.0.0.1", host, server_->https_port()),
+                              fmt::format("https://{}:{}/", host, server_->https_port())});
+  EXPECT_EQ(h2.stdout_data, "2") << h2.stderr_data;
+
+  // The certificate shows in the status.
+  d = Yard({"deployments", "show", "site/a"});
+  const Json& certificate = d["endpoints"][0]["hosts"][0]["certificate"];
+  EXPECT_EQ(certificate["state"], "valid") << d.dump(2);
+  EXPECT_EQ(certificate["issuer"], "internal");
+  EXPECT_TRUE(certificate["expires_at"].is_string());
+}
+
+TEST_F(EdgeTest, BrokenDeploymentDoesNotDisturbAnother) {
+  Json a = Yard({"deployments", "create", "site/a", "--stage", "production", "--wait"});
+  ASSERT_EQ(a["status"]["colour"], "green") << a.dump(2);
+
+  // A branch whose server exits at once: its deployment crash-loops.
+  git::testing::Git(source_, {"checkout", "-q", "-b", "broken"});
+  git::testing::WriteFile(source_, "web/Dockerfile",
+                          "FROM docker.io/library/debian:bookworm-slim\n"
+                          "CMD [\"perl\", \"-e\", \"exit 3\"]\n");
+  git::testing::CommitAll(source_, "broken", 1'700'000'050);
+  git::testing::Git(source_, {"checkout", "-q", "main"});
+  Yard({"projects", "refresh", "site"});
+  Yard({"deployments", "create", "site/b", "--stage", "production", "--branch", "broken"});
+  auto deadline = std::chrono::steady_clock::now() + 5min;
+  Json b;
+  while (std::chrono::steady_clock::now() < deadline) {
+    b = Yard({"deployments", "show", "site/b"});
+    if (b["status"]["colour"] == "red") break;
+    std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_EQ(b["status"]["colour"], "red") << b.dump(2);
+
+  // Its hostname answers an error of its own; the first deployment is untouched.
+  auto broken = HttpsGet(Target(AppHost(b)), "/");
+  ASSERT_TRUE(broken) << broken.error().message;
+  EXPECT_GE(broken->status, 500);
+  for (int i = 0; i < 20; ++i) {
+    auto response = HttpsGet(Target(AppHost(a)), "/");
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response->body, "version 1\n");
+  }
+}
+
+TEST_F(EdgeTest, RolloutDropsNoRequestAndAFailedOneRollsBack) {
+  Json d = Yard({"deployments", "create", "site/prod", "--stage", "production", "--wait"});
+  ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);
+  HttpsTarget target = Target(AppHost(d));
+  ASSERT_EQ(BodyWith(target, "/", "version 1"), "version 1\n");
+
+  // A client sends requests without a pause, one connection each, for the whole test.
+  std::atomic<bool> stop = false;
+  std::atomic<int> sent = 0;
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  std::map<std::string, int> bodies;
+  auto started = std::chrono::steady_clock::now();
+  std::thread client([&] {
+    while (!stop) {
+      auto response = HttpsGet(target, "/");
+      ++sent;
+      std::lock_guard lock(mutex);
+      if (!response) {
+        failures.push_back(fmt::format("{} ms after the start: {}",
+                                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - started)
+                                           .count(),
+                                       response.error().message));
+      } else if (response->status != 200) {
+        failures.push_back(fmt::format("HTTP {}: {}", response->status, response->body));
+      } else {
+        ++bodies[response->body];
+      }
+    }
+  });
+  struct Join {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Join() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } join{stop, client};
+  auto seen = [&](const std::string& body) {
+    std::lock_guard lock(mutex);
+    return bodies[body];
+  };
+
+  // Version 2 rolls out: the client sees it, and never an error.
+  ShipDockerfile("prod", Dockerfile("2", true), 1'700'000'100);
+  d = Yard({"deployments", "show", "site/prod", "--wait"});
+  EXPECT_EQ(d["status"]["colour"], "green") << d.dump(2);
+  int before = seen("version 2\n");
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (seen("version 2\n") < before + 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GT(seen("version 1\n"), 0);
+  EXPECT_GE(seen("version 2\n"), before + 20);
+  EXPECT_EQ(ContainersOf("web").size(), 1u) << "the previous version was retired";
+
+  // Version 3 fails its health check: rolled back, version 2 serves throughout.
+  int version2 = seen("version 2\n");
+  ShipDockerfile("prod", Dockerfile("3", false), 1'700'000'200);
+  deadline = std::chrono::steady_clock::now() + 5min;
+  while (std::chrono::steady_clock::now() < deadline) {
+    d = Yard({"deployments", "show", "site/prod"});
+    if (!d["status"]["rolled_back"].empty()) break;
+    std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_FALSE(d["status"]["rolled_back"].empty()) << d.dump(2);
+  EXPECT_NE(d["status"]["rolled_back"][0].get<std::string>().find("health check"),
+            std::string::npos);
+  ProcessResult waited = RunYardFor(60s, AsAdmin({"deployments", "show", "site/prod", "--wait"}));
+  EXPECT_NE(waited.exit_code, 0) << "--wait reports the rollback";
+  EXPECT_NE(waited.stderr_data.find("rolled back"), std::string::npos) << waited.stderr_data;
+  while (seen("version 2\n") < version2 + 20 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(ContainersOf("web").size(), 1u);
+
+  stop = true;
+  client.join();
+  std::lock_guard lock(mutex);
+  EXPECT_TRUE(failures.empty()) << failures.size() << " of " << sent << " requests failed; first: "
+                                << failures.front() << "\nserver log:\n" << server_->log();
+  EXPECT_EQ(bodies.count("version 3\n"), 0u) << "the failing version never got traffic";
+  EXPECT_GT(sent.load(), 100);
+}
+
+TEST_F(EdgeTest, KilledCaddyIsRestartedAndRoutesComeBack) {
+  Json d = Yard({"deployments", "create", "site/a", "--stage", "production", "--wait"});
+  ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);
+  HttpsTarget target = Target(AppHost(d));
+  ASSERT_EQ(BodyWith(target, "/", "version 1"), "version 1\n");
+
+  // Caddy is the process whose command line names this data dir's edge config.
+  std::string config = server_->data_dir() + "/edge/caddy.json";
+  pid_t caddy = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream file(entry.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(file)), {});
+    if (cmdline.find("caddy") != std::string::npos && cmdline.find(config) != std::string::npos) {
+      caddy = std::atoi(entry.path().filename().c_str());
+    }
+  }
+  ASSERT_GT(caddy, 0) << "no Caddy runs with " << config;
+  ASSERT_EQ(::kill(caddy, SIGKILL), 0);
+
+  EXPECT_EQ(BodyWith(target, "/", "version 1"), "version 1\n");
+  EXPECT_TRUE(server_->Running());
+}
+
+// Pebble, the ACME test server, on loopback: it certifies any name without validating it
+// (PEBBLE_VA_ALWAYS_VALID), which is what a test without DNS needs.
+class Pebble {
+ public:
+  Result<void> Start() {
+    key_ = dir_.File("pebble.key");
+    cert_ = dir_.File("pebble.crt");
+    TRY(RunChecked({.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                             "-keyout", key_, "-out", cert_, "-days", "2", "-subj",
+                             "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+                    .timeout = 60s}));
+    port_ = TRY(testing::FreePort());
+    management_port_ = TRY(testing::FreePort());
+    Json config = {{"pebble",
+                    {{"listenAddress", fmt::format("127.0.0.1:{}", port_)},
+                     {"managementListenAddress", fmt::format("127.0.0.1:{}", management_port_)},
+                     {"certificate", cert_},
+                     {"privateKey", key_},
+                     {"httpPort", 5002},
+                     {"tlsPort", 5001},
+                     {"ocspResponderURL", ""},
+                     {"externalAccountBindingRequired", false}}}};
+    TRY(fs::AtomicWriteFile(dir_.File("pebble.json"), config.dump()));
+    Subprocess::Spawn spawn;
+    spawn.options.argv = {"pebble", "-config", dir_.File("pebble.json")};
+    spawn.options.env = {{"PEBBLE_VA_ALWAYS_VALID", "1"}, {"PEBBLE_VA_NOSLEEP", "1"},
+                         {"PEBBLE_WFE_NONCEREJECT", "0"}};
+    spawn.options.die_with_parent = true;
+    spawn.stdout_path = dir_.File("pebble.log");
+    spawn.stderr_path = dir_.File("pebble.log");
+    process_.emplace(TRY(Subprocess::Start(spawn)));
+    // Ready once the management interface hands out the issuing root.
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto root = RunProcess({.argv = {"curl", "-sf", "--cacert", cert_,
+                                       fmt::format("https://127.0.0.1:{}/roots/0",
+                                                   management_port_)},
+                              .timeout = 10s});
+      if (root && root->exit_code == 0 && !root->stdout_data.empty()) {
+        TRY(fs::AtomicWriteFile(dir_.File("issuer.pem"), root->stdout_data));
+        return {};
+      }
+      std::this_thread::sleep_for(200ms);
+    }
+    return Unexpected(ErrorCode::kTimeout, "pebble did not start: " + MUST(fs::ReadFile(dir_.File("pebble.log"))));
+  }
+  ~Pebble() {
+    if (process_) process_->Terminate(5s);
+  }
+  std::string directory() const { return fmt::format("https://127.0.0.1:{}/dir", port_); }
+  const std::string& tls_root() const { return cert_; }
+  std::string issuer_root() const { return dir_.File("issuer.pem"); }
+
+ private:
+  testing::TempDir dir_;
+  std::string key_, cert_;
+  int port_ = 0, management_port_ = 0;
+  std::optional<Subprocess> process_;
+};
+
+class EdgeAcmeTest : public EdgeTest {
+ protected:
+  std::vector<std::string> ExtraArgs() override {
+    return {"--acme-directory", pebble_.directory(), "--acme-ca-root", pebble_.tls_root()};
+  }
+  void SetUp() override {
+    auto started = pebble_.Start();
+    ASSERT_TRUE(started) << started.error().message;
+    EdgeTest::SetUp();
+  }
+  Pebble pebble_;
+};
+
+TEST_F(EdgeAcmeTest, CustomDomainGetsACertificateFromAcme) {
+  Json d = Yard({"deployments", "create", "site/shop", "--stage", "production", "--wait"});
+  ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);
+
+  Yard({"domains", "add", "site/shop", "shop.example.com"});
+  Json listed = Yard({"domains", "list", "site/shop"});
+  ASSERT_EQ(listed["domains"].size(), 1u) << listed.dump(2);
+  EXPECT_EQ(listed["domains"][0]["hostname"], "shop.example.com");
+
+  // Served with a certificate Pebble issued.
+  HttpsTarget target{.host = "shop.example.com",
+                     .port = server_->https_port(),
+                     .ca_file = pebble_.issuer_root()};
+  EXPECT_EQ(BodyWith(target, "/", "version 1", 120s), "version 1\n");
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  Json host;
+  while (std::chrono::steady_clock::now() < deadline) {
+    d = Yard({"deployments", "show", "site/shop"});
+    for (const Json& h : d["endpoints"][0]["hosts"]) {
+      if (h["name"] == "shop.example.com") host = h;
+    }
+    if (host.is_object() && host["certificate"]["state"] == "valid") break;
+    std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_TRUE(host.is_object()) << d.dump(2);
+  EXPECT_EQ(host["custom"], true);
+  EXPECT_EQ(host["certificate"]["state"], "valid") << d.dump(2);
+  EXPECT_NE(host["certificate"]["issuer"].get<std::string>().find("127.0.0.1"), std::string::npos);
+
+  // The same name cannot go to another deployment; a bad one is refused; removal works.
+  ProcessResult taken = RunYardFor(30s, AsAdmin({"domains", "add", "site/shop", "shop.example.com"}));
+  EXPECT_NE(taken.exit_code, 0);
+  EXPECT_NE(taken.stderr_data.find("already"), std::string::npos) << taken.stderr_data;
+  ProcessResult invalid = RunYardFor(30s, AsAdmin({"domains", "add", "site/shop", "not a name"}));
+  EXPECT_NE(invalid.exit_code, 0);
+  Yard({"domains", "remove", "site/shop", "shop.example.com"});
+  EXPECT_TRUE(Yard({"domains", "list", "site/shop"})["domains"].empty());
+}
+
+}  // namespace
+}  // namespace yard
