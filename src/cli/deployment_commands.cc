@@ -9,31 +9,12 @@
 #include <fmt/core.h>
 
 #include "cli/command.h"
+#include "cli/deployment_target.h"
 #include "cli/output.h"
 #include "http/message.h"
 
 namespace yard::cli {
 namespace {
-
-struct Target {
-  std::string project;
-  std::string deployment;
-};
-
-Result<Target> ParseTarget(const std::string& text) {
-  size_t slash = text.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size() ||
-      text.find('/', slash + 1) != std::string::npos) {
-    return Unexpected(ErrorCode::kUsage,
-                      fmt::format("'{}' is not PROJECT/DEPLOYMENT (e.g. shop/dev)", text));
-  }
-  return Target{text.substr(0, slash), text.substr(slash + 1)};
-}
-
-std::string Path(const Target& target) {
-  return fmt::format("/api/v1/projects/{}/deployments/{}", http::PercentEncode(target.project),
-                     http::PercentEncode(target.deployment));
-}
 
 std::string Coloured(const std::string& text, const std::string& colour) {
   if (!::isatty(STDOUT_FILENO)) return text;
@@ -104,12 +85,12 @@ void PrintDeployment(const Json& d) {
 }
 
 // Polls until the deployment is running and green, or has failed; progress on stderr.
-Result<Json> Wait(ApiClient& client, const Target& target, std::chrono::seconds timeout,
+Result<Json> Wait(ApiClient& client, const DeploymentTarget& target, std::chrono::seconds timeout,
                   bool quiet) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last;
   while (true) {
-    Json d = TRY(client.Get(Path(target)));
+    Json d = TRY(client.Get(DeploymentPath(target)));
     const Json& status = d["status"];
     std::string phase = Cell(status, "phase");
     std::string colour = Cell(status, "colour");
@@ -172,7 +153,7 @@ struct Flags {
   bool yes = false;
 };
 
-Status Finish(Invocation& invocation, ApiClient& client, const Target& target, Json d,
+Status Finish(Invocation& invocation, ApiClient& client, const DeploymentTarget& target, Json d,
               const Flags& flags, const char* done) {
   if (flags.wait) {
     if (!invocation.json) std::fprintf(stderr, "Waiting for %s/%s…\n", target.project.c_str(),
@@ -189,7 +170,7 @@ Status Finish(Invocation& invocation, ApiClient& client, const Target& target, J
 }
 
 Status Create(Invocation& invocation, const Flags& flags) {
-  Target target = TRY(ParseTarget(flags.target));
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   Json body = {{"name", target.deployment}};
   if (!flags.stage.empty()) body["stage"] = flags.stage;
   if (!flags.branch.empty()) body["branch"] = flags.branch;
@@ -228,24 +209,24 @@ Status List(Invocation& invocation, const std::string& project) {
 }
 
 Status Show(Invocation& invocation, const Flags& flags) {
-  Target target = TRY(ParseTarget(flags.target));
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   ApiClient client = TRY(Connect(invocation));
-  Json d = TRY(client.Get(Path(target)));
+  Json d = TRY(client.Get(DeploymentPath(target)));
   return Finish(invocation, client, target, d, flags, "");
 }
 
 Status Act(Invocation& invocation, const Flags& flags, const std::string& verb,
            const char* done) {
-  Target target = TRY(ParseTarget(flags.target));
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   ApiClient client = TRY(Connect(invocation));
   Json body = Json::object();
   if (!flags.service.empty()) body["service"] = flags.service;
-  Json d = TRY(client.Post(Path(target) + "/" + verb, body));
+  Json d = TRY(client.Post(DeploymentPath(target) + "/" + verb, body));
   return Finish(invocation, client, target, d, flags, done);
 }
 
 Status Delete(Invocation& invocation, const Flags& flags) {
-  Target target = TRY(ParseTarget(flags.target));
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   if (!flags.yes) {
     return Unexpected(ErrorCode::kUsage,
                       fmt::format("deleting {}/{} stops it and moves its volumes (code and data) "
@@ -253,11 +234,11 @@ Status Delete(Invocation& invocation, const Flags& flags) {
                                   target.project, target.deployment));
   }
   ApiClient client = TRY(Connect(invocation));
-  TRY(client.Delete(Path(target)));
+  TRY(client.Delete(DeploymentPath(target)));
   if (flags.wait) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(flags.timeout);
     while (true) {
-      auto d = client.Get(Path(target));
+      auto d = client.Get(DeploymentPath(target));
       if (!d && d.error().code == ErrorCode::kNotFound) break;
       if (!d) return Unexpected(d.error());
       if (std::chrono::steady_clock::now() > deadline) {
@@ -275,9 +256,9 @@ Status Delete(Invocation& invocation, const Flags& flags) {
 }
 
 Status Builds(Invocation& invocation, const Flags& flags) {
-  Target target = TRY(ParseTarget(flags.target));
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   ApiClient client = TRY(Connect(invocation));
-  Json listed = TRY(client.Get(Path(target) + "/builds"));
+  Json listed = TRY(client.Get(DeploymentPath(target) + "/builds"));
   if (invocation.json) {
     PrintJson(listed);
     return Ok();
@@ -292,17 +273,17 @@ Status Builds(Invocation& invocation, const Flags& flags) {
 }
 
 Status BuildLog(Invocation& invocation, const Flags& flags) {
-  Target target = TRY(ParseTarget(flags.target));
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   ApiClient client = TRY(Connect(invocation));
   int64_t id = flags.build;
   if (id == 0) {
-    Json listed = TRY(client.Get(Path(target) + "/builds"));
+    Json listed = TRY(client.Get(DeploymentPath(target) + "/builds"));
     if (listed["builds"].empty()) {
       return Unexpected(ErrorCode::kNotFound, fmt::format("{} has no builds yet", flags.target));
     }
     id = listed["builds"][0]["id"].get<int64_t>();
   }
-  Json build = TRY(client.Get(fmt::format("{}/builds/{}/log", Path(target), id)));
+  Json build = TRY(client.Get(fmt::format("{}/builds/{}/log", DeploymentPath(target), id)));
   if (invocation.json) {
     PrintJson(build);
   } else {

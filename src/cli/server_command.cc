@@ -9,24 +9,19 @@
 namespace yard::cli {
 namespace {
 
+// What the flags set directly lives in `options`, whose defaults are the flags' defaults;
+// the rest is parsed or converted by Run.
 struct ServerFlags {
+  server::ServerOptions options;
   std::string data_dir;
   std::string api = "127.0.0.1:8420";
   std::string log_level = "info";
   int request_timeout_seconds = 15;
   int refresh_interval_seconds = 300;
   int api_threads = 4;
-  std::string engine;
-  std::string domain = "localhost";
-  int http_port = 80;
-  int https_port = 443;
-  std::string acme_directory = "https://acme-v02.api.letsencrypt.org/directory";
-  std::string acme_email;
-  std::vector<std::string> acme_roots;
-  bool internal_ca = false;
-  int proxy_timeout_seconds = 60;
-  int max_body_mib = 100;
-  int drain_seconds = 10;
+  int proxy_timeout_seconds = static_cast<int>(options.proxy_timeout.count());
+  int max_body_mib = static_cast<int>(options.max_body_bytes >> 20);
+  int drain_seconds = static_cast<int>(options.drain.count());
 };
 
 // "HOST:PORT" or "[V6]:PORT"; port 0 picks a free port.
@@ -62,28 +57,21 @@ Status Run(const ServerFlags& flags) {
   auto level = log::ParseLevel(flags.log_level);
   if (!level) return Unexpected(ErrorCode::kUsage, level.error().message);
   log::SetLevel(*level);
-  server::ServerOptions options;
+  server::ServerOptions options = flags.options;
   options.data_dir = flags.data_dir.empty() ? server::DefaultDataDir() : flags.data_dir;
   TRY(ParseListen(flags.api, options.api_host, options.api_port));
   options.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
   options.refresh_interval = std::chrono::seconds(flags.refresh_interval_seconds);
   options.api_threads = static_cast<size_t>(flags.api_threads);
-  if (!flags.engine.empty() && !flags.engine.starts_with("unix://")) {
+  if (!options.engine.empty() && !options.engine.starts_with("unix://")) {
     return Unexpected(ErrorCode::kUsage,
                       fmt::format("invalid --engine '{}': expected unix:///path/to/engine.sock",
-                                  flags.engine));
+                                  options.engine));
   }
-  options.engine = flags.engine;
-  options.domain = flags.domain;
-  if (flags.http_port == flags.https_port) {
+  if (options.http_port == options.https_port) {
     return Unexpected(ErrorCode::kUsage, "--http-port and --https-port must differ");
   }
-  options.http_port = flags.http_port;
-  options.https_port = flags.https_port;
-  options.acme_directory = flags.acme_directory;
-  options.acme_email = flags.acme_email;
-  options.acme_roots = flags.acme_roots;
-  options.internal_ca = flags.internal_ca || flags.domain == "localhost";
+  options.internal_ca |= options.domain == "localhost";
   options.proxy_timeout = std::chrono::seconds(flags.proxy_timeout_seconds);
   options.max_body_bytes = static_cast<int64_t>(flags.max_body_mib) << 20;
   options.drain = std::chrono::seconds(flags.drain_seconds);
@@ -126,32 +114,32 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "Seconds between fetches of mirrored projects from their source (0: never)")
       ->capture_default_str()
       ->check(CLI::Range(0, 7 * 24 * 3600));
-  command->add_option("--engine", flags->engine,
+  command->add_option("--engine", flags->options.engine,
                       "A container engine's API socket to use, e.g. unix:///run/docker.sock "
                       "(default: the server starts its own podman service under DATA_DIR/engine "
                       "when a deployment first needs it)");
-  command->add_option("--domain", flags->domain,
+  command->add_option("--domain", flags->options.domain,
                       "Base domain of deployments' public URLs")
       ->capture_default_str();
-  command->add_option("--http-port", flags->http_port,
+  command->add_option("--http-port", flags->options.http_port,
                       "Port of the edge's plain HTTP listener, which redirects to HTTPS")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));
-  command->add_option("--https-port", flags->https_port,
+  command->add_option("--https-port", flags->options.https_port,
                       "Port of the edge's HTTPS listener, where every deployment's endpoints are "
                       "served")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));
-  command->add_option("--acme-directory", flags->acme_directory,
+  command->add_option("--acme-directory", flags->options.acme_directory,
                       "ACME directory URL for certificates of public names (custom domains, and "
                       "generated hostnames under a public --domain)")
       ->capture_default_str();
-  command->add_option("--acme-email", flags->acme_email,
+  command->add_option("--acme-email", flags->options.acme_email,
                       "Contact address given to the ACME CA (expiry notices)");
-  command->add_option("--acme-ca-root", flags->acme_roots,
+  command->add_option("--acme-ca-root", flags->options.acme_roots,
                       "PEM file of a root to trust for the ACME server's own HTTPS (a private "
                       "ACME server); may be repeated");
-  command->add_flag("--internal-ca", flags->internal_ca,
+  command->add_flag("--internal-ca", flags->options.internal_ca,
                     "Certify generated hostnames with the server's own CA (DATA_DIR/ca.pem) "
                     "even under a public --domain; always so for localhost");
   command->add_option("--proxy-timeout", flags->proxy_timeout_seconds,

@@ -140,7 +140,8 @@ HostCertificate Edge::Certificate(const std::string& host) {
   std::string storage;
   {
     std::lock_guard lock(mutex_);
-    ExportCa();
+    // The root appears some time after the first push that needs it.
+    if (!options_.ca_export.empty() && !fs::Exists(options_.ca_export)) ExportCa();
     storage = proxy_->storage_dir();
   }
   CertificateInfo info = ReadCertificate(storage, host, std::time(nullptr));

@@ -40,7 +40,6 @@ constexpr uint8_t kRcodeNotImp = 4;
 // First flags byte: QR, OPCODE (4 bits), AA, TC, RD.
 constexpr uint8_t kFlagQr = 0x80;
 constexpr uint8_t kFlagAa = 0x04;
-constexpr uint8_t kFlagTc = 0x02;
 constexpr uint8_t kFlagRd = 0x01;
 
 uint16_t Read16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
@@ -255,21 +254,22 @@ std::vector<uint8_t> UpstreamDns::Respond(const uint8_t* query, size_t size) con
     }
   }
 
-  // The question is at most 12 + 255 + 4 bytes, which leaves room for 15 answers.
+  // The question is at most 12 + 255 + 4 bytes, which leaves room for 15 answers. More are
+  // left out without TC: a resolver that sees TC retries over TCP, which Caddy's does not
+  // reach, and the lookup fails as a whole; a partial list of upstreams still serves.
   const size_t room = (kMaxUdpResponse - question_end) / kAnswerSize;
-  const bool truncated = addresses.size() > room;
-  if (truncated) addresses.resize(room);
+  if (addresses.size() > room) addresses.resize(room);
 
   std::vector<uint8_t> out;
   out.reserve(question_end + addresses.size() * kAnswerSize);
   out.insert(out.end(), query, query + 2);  // ID
   out.push_back(static_cast<uint8_t>(kFlagQr | (opcode << 3) | kFlagAa |
-                                     (truncated ? kFlagTc : 0) | (query[2] & kFlagRd)));
+                                     (query[2] & kFlagRd)));
   out.push_back(known ? kRcodeNoError : kRcodeNxDomain);  // RA, Z, AD, CD all 0
-  Put16(out, 1);                                        // QDCOUNT
-  Put16(out, static_cast<uint16_t>(addresses.size()));  // ANCOUNT
-  Put16(out, 0);                                        // NSCOUNT
-  Put16(out, 0);                                        // ARCOUNT: no OPT in answers
+  Put16(out, 1);                                          // QDCOUNT
+  Put16(out, static_cast<uint16_t>(addresses.size()));    // ANCOUNT
+  Put16(out, 0);                                          // NSCOUNT
+  Put16(out, 0);                                          // ARCOUNT: no OPT in answers
   // The question as asked, byte for byte (case included: some clients check it).
   out.insert(out.end(), query + kHeaderSize, query + question_end);
   for (const Address& address : addresses) {

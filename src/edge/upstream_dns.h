@@ -14,9 +14,10 @@
 //     AAAA beside A and must get a quick empty answer rather than wait for a timeout.
 // A malformed question gets FORMERR, another opcode NOTIMP; responses and datagrams shorter
 // than a header get nothing. EDNS0 is understood only in that its OPT record is ignored:
-// answers carry no OPT and stay within 512 bytes, with TC set when addresses had to be left
-// out. No TCP: a client that retries over TCP after TC gets nothing, so keep a name's list
-// short (a question of the longest possible name still leaves room for 15 addresses).
+// answers carry no OPT and stay within 512 bytes: addresses that do not fit are left out,
+// without TC, because Go's resolver retries a TC answer over TCP, which Caddy's resolver
+// sends as a UDP datagram here, so the name would fail to resolve at all. A question of the
+// longest possible name leaves room for 15 addresses, a name of 20 characters for 29.
 
 #include <array>
 #include <atomic>
@@ -70,7 +71,7 @@ class UpstreamDns {
   std::unordered_map<std::string, std::vector<Address>> table_;
 
   int socket_ = -1;
-  int wake_read_ = -1;   // Stop writes to wake_write_ to end the poll in Serve
+  int wake_read_ = -1;  // Stop writes to wake_write_ to end the poll in Serve
   int wake_write_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
