@@ -38,7 +38,8 @@ Status Add(Invocation& invocation, const Flags& flags) {
   }
   std::printf("Added %s to %s (endpoint %s).\n", Cell(domain, "hostname").c_str(),
               flags.target.c_str(), Cell(domain, "endpoint").c_str());
-  std::printf("Point its DNS at this server; its certificate is obtained by ACME once it does.\n");
+  std::printf("Point its DNS at this server. Its certificate follows: from ACME for a public\n"
+              "name once the name resolves here, from the server's own CA for a local one.\n");
   return Ok();
 }
 

@@ -314,6 +314,7 @@ TEST_F(ReconcilerTest, RebuildOfTheSameCommitBuildsAgainAndRollsOut) {
   Reconciler reconciler(context_, d.id);
   PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
   std::string before = Running("-web-").at(0).info.id;
+  std::string db_before = Running("-db-").at(0).info.id;
   int builds = runtime_.builds();
   MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
   PassUntil(reconciler, [&] {
@@ -325,6 +326,9 @@ TEST_F(ReconcilerTest, RebuildOfTheSameCommitBuildsAgainAndRollsOut) {
   auto web = Running("-web-");
   ASSERT_EQ(web.size(), 1u);
   EXPECT_NE(web[0].info.id, before);
+  // The catalog database kept its image: it runs on, untouched.
+  ASSERT_EQ(Running("-db-").size(), 1u);
+  EXPECT_EQ(Running("-db-").at(0).info.id, db_before);
 }
 
 // A container's port 8000 at its address on the deployment's network, as the edge dials it.

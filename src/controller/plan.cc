@@ -160,7 +160,10 @@ Result<std::vector<ServicePlan>> MakePlan(const PlanInputs& in) {
     spec.labels[std::string(runtime::kLabelGeneration)] = std::to_string(plan.generation);
     spec.labels[std::string(runtime::kLabelRole)] = "service";
     plan.digest =
-        Digest(spec, plan.install.value_or(std::vector<std::string>{}), d.release_nonce);
+        Digest(spec, plan.install.value_or(std::vector<std::string>{}),
+               // A rebuild makes new images only for what is built from the project: a
+               // catalog or pulled add-on keeps its image, and must keep running through it.
+               service->build ? d.release_nonce : 0);
     spec.labels[std::string(kLabelDigest)] = plan.digest;
     plan.rolling = !plan.addon && stage.kind != StageKind::kDev;
     if (plan.rolling) spec.name += "-" + plan.digest.substr(0, 6);
