@@ -20,7 +20,22 @@ using testing::HttpsTarget;
 // "version N"), endpoint `app`.
 class EdgeTest : public DeploymentTestBase {
  protected:
-  std::vector<std::string> ExtraArgs() override { return {"--drain", "1"}; }
+  std::vector<std::string> ExtraArgs() override {
+    return {"--drain", "1", "--proxy-timeout", "2", "--max-body", "1"};
+  }
+
+  // curl through the edge to https://HOST/PATH with `args`; the HTTP status, or 0.
+  int CurlStatus(const std::string& host, const std::string& path,
+                 std::vector<std::string> args = {}) {
+    std::vector<std::string> argv = {
+        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20",
+        "--cacert", server_->ca_path(), "--resolve",
+        fmt::format("{}:{}:127.0.0.1", host, server_->https_port())};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(fmt::format("https://{}:{}{}", host, server_->https_port(), path));
+    ProcessResult result = RunTool(argv);
+    return std::atoi(result.stdout_data.c_str());
+  }
 
   void SetUp() override {
     DeploymentTestBase::SetUp();
@@ -112,6 +127,13 @@ TEST_F(EdgeTest, HttpsReachesTheComponentWithRedirectWebSocketsAndHeaders) {
   if (unknown) {
     EXPECT_EQ(unknown->status, 404);
   }
+
+  // A component too slow to answer: 504 after --proxy-timeout, not a hung client.
+  EXPECT_EQ(CurlStatus(host, "/slow"), 504);
+  // A body over --max-body: 413, without reaching the component.
+  std::string big = fs::Join(sources_.path(), "big.bin");
+  ASSERT_TRUE(fs::AtomicWriteFile(big, std::string(2 << 20, 'x')));
+  EXPECT_EQ(CurlStatus(host, "/", {"-X", "POST", "--data-binary", "@" + big}), 413);
 
   // HTTP/2 is offered to clients that speak it.
   ProcessResult h2 = RunTool({"curl", "-sS", "--http2", "-o", "/dev/null", "-w", "%{http_version}",

@@ -40,9 +40,23 @@ Json ProxyRoute(const EdgeSettings& settings, const EdgeRoute& route) {
     for (const std::string& upstream : route.upstreams) upstreams.push_back({{"dial", upstream}});
     proxy["upstreams"] = upstreams;
   }
+  // A declared body over the limit is refused at once with 413; Caddy 2.6's proxy would
+  // report the limit (request_body, for bodies without a length) as a 502.
+  Json too_large = {
+      {"handler", "subroute"},
+      {"routes",
+       Json::array({{{"match",
+                      Json::array({{{"expression",
+                                     fmt::format("{{http.request.header.Content-Length}} != '' && "
+                                                 "int({{http.request.header.Content-Length}}) > {}",
+                                                 settings.max_body_bytes)}}})},
+                     {"handle", Json::array({{{"handler", "static_response"},
+                                              {"status_code", 413},
+                                              {"body", "the request body is too large\n"}}})}}})}};
   return Json{{"@id", route.id},
               {"match", Json::array({{{"host", route.hosts}}})},
-              {"handle", Json::array({{{"handler", "request_body"},
+              {"handle", Json::array({too_large,
+                                      {{"handler", "request_body"},
                                        {"max_size", settings.max_body_bytes}},
                                       proxy})},
               {"terminal", true}};

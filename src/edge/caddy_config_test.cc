@@ -44,7 +44,7 @@ TEST(CaddyConfigTest, RoutesRedirectAndIssuers) {
   ASSERT_EQ(https["routes"].size(), 4u) << "three routes + 404";
   EXPECT_EQ(https["routes"][0]["@id"], "d1-app");
   EXPECT_EQ(https["routes"][1]["match"][0]["host"][1], "shop.example.com");
-  EXPECT_EQ(https["routes"][1]["handle"][1]["upstreams"][0]["dial"], "127.0.0.1:4002");
+  EXPECT_EQ(https["routes"][1]["handle"][2]["upstreams"][0]["dial"], "127.0.0.1:4002");
   // Nothing serves d3: a 503 that says so, not a 404.
   EXPECT_EQ(https["routes"][2]["@id"], "d3-none");
   EXPECT_EQ(https["routes"][2]["handle"][0]["status_code"], 503);
@@ -84,14 +84,14 @@ TEST(CaddyConfigTest, WithAResolverUpstreamsComeFromDns) {
   // DNS, so that a switch needs no reload.
   ASSERT_EQ(https["routes"].size(), 4u);
   for (int i = 0; i < 3; ++i) {
-    const Json& proxy = https["routes"][i]["handle"][1];
+    const Json& proxy = https["routes"][i]["handle"][2];
     EXPECT_EQ(proxy["handler"], "reverse_proxy");
     EXPECT_FALSE(proxy.contains("upstreams"));
     EXPECT_EQ(proxy["dynamic_upstreams"]["source"], "a");
     EXPECT_EQ(proxy["dynamic_upstreams"]["port"], "8000");
     EXPECT_EQ(proxy["dynamic_upstreams"]["resolver"]["addresses"][0], "udp/127.0.0.1:5353");
   }
-  EXPECT_EQ(https["routes"][0]["handle"][1]["dynamic_upstreams"]["name"],
+  EXPECT_EQ(https["routes"][0]["handle"][2]["dynamic_upstreams"]["name"],
             "d1-app.upstreams.stackyard");
 }
 

@@ -1,5 +1,6 @@
 # A small HTTP and WebSocket server for the edge's tests: GET / answers "version $VERSION",
-# /healthz follows $HEALTHY, /headers shows the forwarding headers it received, and a
+# /healthz follows $HEALTHY, /headers shows the forwarding headers it received, /slow takes
+# 30 s to answer, and a
 # WebSocket upgrade echoes text frames. One process per connection, so that an open
 # WebSocket does not hold up other requests. perl-base has all it needs.
 use strict;
@@ -50,6 +51,9 @@ sub serve {
     print $client "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
       . "Connection: Upgrade\r\nSec-WebSocket-Accept: $accept\r\n\r\n";
     echo_frames($client);
+  } elsif ($path eq '/slow') {
+    sleep 30;
+    respond($client, '200 OK', "too late\n");
   } elsif ($path eq '/healthz') {
     respond($client, $healthy ? '200 OK' : '500 Internal Server Error', "healthy: $healthy\n");
   } elsif ($path eq '/headers') {
