@@ -136,6 +136,20 @@ class ReconcilerTest : public ::testing::Test {
     }
   }
 
+  // Brings `d` up green, then asks for a new version (a rebuild) while health checks fail:
+  // the new container starts beside the old and is not healthy. Returns the old web
+  // container's id ("" if it did not come up).
+  std::string BeginUnhealthyRollout(Reconciler& reconciler, const store::Deployment& d) {
+    PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
+    auto old = Running("-web-");
+    EXPECT_EQ(old.size(), 1u);
+    if (old.size() != 1) return "";
+    prober_.healthy = false;
+    MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
+    PassUntil(reconciler, [&] { return Running("-web-").size() == 2; });
+    return old[0].info.id;
+  }
+
   std::vector<testing::FakeRuntime::Container> Running(const std::string& fragment) {
     std::vector<testing::FakeRuntime::Container> out;
     for (const auto& container : runtime_.containers()) {
@@ -340,18 +354,15 @@ TEST_F(ReconcilerTest, RolloutServesTheOldVersionUntilTheNewIsHealthyThenDrainsI
   context_.drain = 30s;
   store::Deployment d = Create("prod", "production");
   Reconciler reconciler(context_, d.id);
-  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
-  auto old = Running("-web-");
-  ASSERT_EQ(old.size(), 1u);
-  EXPECT_EQ(router_.Upstream(d.id), AddressOf(old[0]));
-  EXPECT_EQ(reconciler.status().endpoints.at(0).url, "https://app-prod-shop.localhost");
-
   // The new version starts beside the old one; until it is healthy the old one serves.
-  prober_.healthy = false;
-  MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
-  PassUntil(reconciler, [&] { return Running("-web-").size() == 2; });
+  std::string old_id = BeginUnhealthyRollout(reconciler, d);
+  ASSERT_FALSE(old_id.empty());
+  EXPECT_EQ(reconciler.status().endpoints.at(0).url, "https://app-prod-shop.localhost");
   PassUntil(reconciler, [] { return false; }, 5);
-  ASSERT_EQ(Running("-web-").size(), 2u);
+  auto pair = Running("-web-");
+  ASSERT_EQ(pair.size(), 2u);
+  std::vector<testing::FakeRuntime::Container> old = {pair[0].info.id == old_id ? pair[0]
+                                                                                 : pair[1]};
   EXPECT_EQ(router_.Upstream(d.id), AddressOf(old[0]));
   EXPECT_EQ(reconciler.status().phase, Phase::kStarting);
 
@@ -373,12 +384,8 @@ TEST_F(ReconcilerTest, RolloutServesTheOldVersionUntilTheNewIsHealthyThenDrainsI
 TEST_F(ReconcilerTest, FailedHealthCheckRollsBackAndTheOldVersionKeepsServing) {
   store::Deployment d = Create("prod", "production");
   Reconciler reconciler(context_, d.id);
-  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
-  auto old = Running("-web-");
-  ASSERT_EQ(old.size(), 1u);
-
-  prober_.healthy = false;
-  MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
+  std::string old = BeginUnhealthyRollout(reconciler, d);
+  ASSERT_FALSE(old.empty());
   PassUntil(reconciler, [&] { return !reconciler.status().rolled_back.empty(); }, 400);
   DeploymentStatus status = reconciler.status();
   ASSERT_EQ(status.rolled_back.size(), 1u);
@@ -388,8 +395,8 @@ TEST_F(ReconcilerTest, FailedHealthCheckRollsBackAndTheOldVersionKeepsServing) {
   EXPECT_EQ(status.colour, Colour::kYellow);
   auto web = Running("-web-");
   ASSERT_EQ(web.size(), 1u);
-  EXPECT_EQ(web[0].info.id, old[0].info.id);
-  EXPECT_EQ(router_.Upstream(d.id), AddressOf(old[0]));
+  EXPECT_EQ(web[0].info.id, old);
+  EXPECT_EQ(router_.Upstream(d.id), AddressOf(web[0]));
 
   // Not tried again by itself.
   int creates = runtime_.creates();
@@ -401,21 +408,17 @@ TEST_F(ReconcilerTest, FailedHealthCheckRollsBackAndTheOldVersionKeepsServing) {
 TEST_F(ReconcilerTest, NewVersionThatCrashesRollsBack) {
   store::Deployment d = Create("prod", "production");
   Reconciler reconciler(context_, d.id);
-  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
-  auto old = Running("-web-");
-  ASSERT_EQ(old.size(), 1u);
-  prober_.healthy = false;
-  MUST(deployments_.RequestRebuild(d.id, first_commit_, {}));
-  PassUntil(reconciler, [&] { return Running("-web-").size() == 2; });
+  std::string old = BeginUnhealthyRollout(reconciler, d);
+  ASSERT_FALSE(old.empty());
   auto both = Running("-web-");
   ASSERT_EQ(both.size(), 2u);
-  std::string fresh_name =
-      both[0].info.id == old[0].info.id ? both[1].info.name : both[0].info.name;
-  runtime_.Crash(fresh_name, 7);
+  const auto& fresh = both[0].info.id == old ? both[1] : both[0];
+  const auto& serving = both[0].info.id == old ? both[0] : both[1];
+  runtime_.Crash(fresh.info.name, 7);
   PassUntil(reconciler, [&] { return !reconciler.status().rolled_back.empty(); });
   ASSERT_FALSE(reconciler.status().rolled_back.empty());
   EXPECT_NE(reconciler.status().rolled_back[0].find("exited with code 7"), std::string::npos);
-  EXPECT_EQ(router_.Upstream(d.id), AddressOf(old[0]));
+  EXPECT_EQ(router_.Upstream(d.id), AddressOf(serving));
 }
 
 TEST_F(ReconcilerTest, StopAnswersFromTheEdgeAndDeleteRemovesTheRoutes) {
