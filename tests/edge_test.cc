@@ -135,6 +135,13 @@ TEST_F(EdgeTest, HttpsReachesTheComponentWithRedirectWebSocketsAndHeaders) {
   ASSERT_TRUE(fs::AtomicWriteFile(big, std::string(2 << 20, 'x')));
   EXPECT_EQ(CurlStatus(host, "/", {"-X", "POST", "--data-binary", "@" + big}), 413);
 
+  // A stream is passed on as it comes, not held back until it ends (hot reload, logs).
+  ProcessResult stream = RunTool(
+      {"curl", "-sS", "-N", "--max-time", "5", "--cacert", server_->ca_path(), "--resolve",
+       fmt::format("{}:{}:127.0.0.1", host, server_->https_port()),
+       fmt::format("https://{}:{}/stream", host, server_->https_port())});
+  EXPECT_EQ(stream.stdout_data, "first part\n") << stream.stderr_data;
+
   // HTTP/2 is offered to clients that speak it.
   ProcessResult h2 = RunTool({"curl", "-sS", "--http2", "-o", "/dev/null", "-w", "%{http_version}",
                               "--cacert", server_->ca_path(), "--resolve",

@@ -19,8 +19,9 @@ bool Dynamic(const EdgeSettings& settings, const EdgeRoute& route) {
 Json ProxyRoute(const EdgeSettings& settings, const EdgeRoute& route) {
   Json proxy = {
       {"handler", "reverse_proxy"},
-      // Dev servers' hot reload streams; flush at once instead of buffering.
-      {"flush_interval", -1},
+      // No flush_interval: Caddy already flushes at once what streams (server-sent events,
+      // responses without a length, upgrades), and flushing every write of every response
+      // costs a system call each.
       // The request timeout bounds the wait for the response's headers, not the response:
       // a WebSocket or a server-sent event stream may stay open and quiet for hours.
       {"transport",

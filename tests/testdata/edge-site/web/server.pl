@@ -1,6 +1,6 @@
 # A small HTTP and WebSocket server for the edge's tests: GET / answers "version $VERSION",
 # /healthz follows $HEALTHY, /headers shows the forwarding headers it received, /slow takes
-# 30 s to answer, and a
+# 30 s to answer, /stream sends a first part and then nothing for 30 s, and a
 # WebSocket upgrade echoes text frames. One process per connection, so that an open
 # WebSocket does not hold up other requests. perl-base has all it needs.
 use strict;
@@ -51,6 +51,11 @@ sub serve {
     print $client "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
       . "Connection: Upgrade\r\nSec-WebSocket-Accept: $accept\r\n\r\n";
     echo_frames($client);
+  } elsif ($path eq '/stream') {
+    # No length: the response is a stream, which the edge must pass on as it comes.
+    print $client "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+      . "first part\n";
+    sleep 30;
   } elsif ($path eq '/slow') {
     sleep 30;
     respond($client, '200 OK', "too late\n");
