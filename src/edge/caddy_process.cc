@@ -2,14 +2,11 @@
 
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -24,35 +21,15 @@ namespace {
 
 using Json = nlohmann::json;
 using std::chrono::milliseconds;
-using SteadyClock = std::chrono::steady_clock;
 
 constexpr milliseconds kPingTimeout{1000};
-constexpr milliseconds kStartPoll{100};
-constexpr milliseconds kSuperviseTick{500};
-constexpr milliseconds kStopGrace{10000};
 constexpr milliseconds kLoadTimeout{30000};
 constexpr milliseconds kTailTick{250};
-constexpr size_t kLogTailBytes = 1500;
 constexpr int64_t kMaxLogBytes = 10 << 20;
 constexpr size_t kMaxLineBytes = 1 << 20;
 
 http::Endpoint AdminEndpoint(const std::string& socket_path) {
   return http::Endpoint{.kind = http::Endpoint::Kind::kUnix, .path = socket_path};
-}
-
-std::string LogTail(const std::string& path) {
-  auto file = fs::ReadFile(path);
-  if (!file) return "";
-  std::string_view tail = *file;
-  if (tail.size() > kLogTailBytes) tail.remove_prefix(tail.size() - kLogTailBytes);
-  while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.remove_suffix(1);
-  return std::string(tail);
-}
-
-std::string WithTail(std::string message, const std::string& log_path) {
-  std::string tail = LogTail(log_path);
-  if (!tail.empty()) message += ":\n" + tail;
-  return message;
 }
 
 // The client sends `Host: localhost` on unix sockets, the one origin our configs allow.
@@ -62,21 +39,6 @@ bool Answers(const std::string& socket_path) {
   request.target = "/config/";
   auto response = client.Send(request, kPingTimeout);
   return response && response->status == 200;
-}
-
-// A zombie still answers kill(pid, 0); a leftover that is our own unreaped child is gone.
-bool Alive(pid_t pid) {
-  auto stat = fs::ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return false;
-  size_t paren = stat->rfind(')');
-  if (paren == std::string::npos || paren + 2 >= stat->size()) return false;
-  char state = (*stat)[paren + 2];
-  return state != 'Z' && state != 'X';
-}
-
-void WaitGone(pid_t pid, milliseconds timeout) {
-  const auto deadline = SteadyClock::now() + timeout;
-  while (Alive(pid) && SteadyClock::now() < deadline) std::this_thread::sleep_for(kStartPoll);
 }
 
 std::string StringAt(const Json& config, const char* object, const char* key) {
@@ -101,29 +63,50 @@ std::string RefusalMessage(const http::Response& response) {
   return text.empty() ? fmt::format("HTTP {}", response.status) : text;
 }
 
+SupervisedProcessOptions CaddyRunOptions(const CaddyOptions& options) {
+  std::string dir = fs::Absolute(options.dir);
+  std::string socket_path = fs::Join(dir, "caddy.sock");
+  std::string home = fs::Join(dir, "home");
+  return {
+      .name = "caddy",
+      .log_prefix = "edge",
+      .process = {.argv = {options.caddy, "run", "--config", fs::Join(dir, "caddy.json")},
+                  // Caddy keeps its autosave and default storage under the XDG dirs: ours, not
+                  // the user's.
+                  .env = {{"HOME", home},
+                          {"XDG_DATA_HOME", fs::Join(home, "data")},
+                          {"XDG_CONFIG_HOME", fs::Join(home, "config")}},
+                  .cwd = dir,
+                  .die_with_parent = options.die_with_parent},
+      .log_path = fs::Join(dir, "caddy.log"),
+      .pid_path = fs::Join(dir, "caddy.pid"),
+      .socket_path = socket_path,
+      .answers = [socket_path] { return Answers(socket_path); },
+      .start_timeout = options.start_timeout,
+      .min_backoff = options.min_backoff,
+      .max_backoff = options.max_backoff,
+      .healthy_after = options.healthy_after,
+  };
+}
+
 }  // namespace
 
-CaddyProcess::CaddyProcess(CaddyOptions options) : options_(std::move(options)) {
-  dir_ = fs::Absolute(options_.dir);
-  socket_path_ = fs::Join(dir_, "caddy.sock");
-  storage_dir_ = fs::Join(dir_, "storage");
-  config_path_ = fs::Join(dir_, "caddy.json");
-  log_path_ = fs::Join(dir_, "caddy.log");
-  pid_path_ = fs::Join(dir_, "caddy.pid");
-  home_ = fs::Join(dir_, "home");
-}
+CaddyProcess::CaddyProcess(CaddyOptions options)
+    : options_(std::move(options)),
+      dir_(fs::Absolute(options_.dir)),
+      socket_path_(fs::Join(dir_, "caddy.sock")),
+      storage_dir_(fs::Join(dir_, "storage")),
+      config_path_(fs::Join(dir_, "caddy.json")),
+      log_path_(fs::Join(dir_, "caddy.log")),
+      pid_path_(fs::Join(dir_, "caddy.pid")),
+      home_(fs::Join(dir_, "home")),
+      process_(CaddyRunOptions(options_)) {}
 
 CaddyProcess::~CaddyProcess() { Stop(); }
 
-pid_t CaddyProcess::pid() {
-  std::lock_guard lock(mutex_);
-  return process_ && process_->Running() ? process_->pid() : -1;
-}
+pid_t CaddyProcess::pid() { return process_.pid(); }
 
-int CaddyProcess::restarts() {
-  std::lock_guard lock(mutex_);
-  return restarts_;
-}
+int CaddyProcess::restarts() { return process_.restarts(); }
 
 std::optional<std::string> CaddyProcess::CertificateError(const std::string& host) const {
   std::lock_guard lock(errors_mutex_);
@@ -131,67 +114,51 @@ std::optional<std::string> CaddyProcess::CertificateError(const std::string& hos
 }
 
 Status CaddyProcess::Start() {
-  {
-    std::lock_guard lock(mutex_);
-    if (started_ || supervisor_.joinable()) {
-      return Unexpected(ErrorCode::kFailedPrecondition, "Caddy is already started");
-    }
+  // The tailer runs from Start to Stop, also while a Start is under way.
+  if (process_.started() || tailer_.joinable()) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "Caddy is already started");
   }
-  if (socket_path_.size() >= sizeof(sockaddr_un{}.sun_path)) {
-    return Unexpected(ErrorCode::kInvalidArgument,
-                      fmt::format("Caddy's admin socket path {} is longer than a unix socket "
-                                  "allows ({} bytes); use a shorter data dir",
-                                  socket_path_, sizeof(sockaddr_un{}.sun_path) - 1));
-  }
+  TRY(CheckUnixSocketPath(socket_path_, "Caddy's admin socket"));
   TRY_CTX(fs::CreateDirectories(dir_, 0700), "create the edge directory");
   TRY_CTX(fs::CreateDirectories(storage_dir_, 0700), "create Caddy's storage directory");
   TRY_CTX(fs::CreateDirectories(home_, 0700), "create Caddy's home directory");
-  saved_config_ = fs::Exists(config_path_);
-  if (!saved_config_) TRY(WriteMinimalConfig());
+  bool saved_config = fs::Exists(config_path_);
+  if (!saved_config) TRY(WriteMinimalConfig());
   EndLeftoverCaddy(dir_);
-  TRY_CTX(fs::RemoveFile(socket_path_), "remove the old admin socket");
 
   // Only what this run's Caddy writes matters; earlier runs' errors are stale.
   struct stat info;
   log_offset_ = stat(log_path_.c_str(), &info) == 0 ? info.st_size : 0;
   tailer_ = std::jthread([this](std::stop_token stop) { Tail(std::move(stop)); });
-  {
-    std::lock_guard lock(mutex_);
-    start_status_.reset();
-    restarts_ = 0;
-  }
-  supervisor_ = std::jthread([this](std::stop_token stop) { Run(std::move(stop)); });
 
-  Status status;
-  {
-    std::unique_lock lock(mutex_);
-    wake_.wait(lock, [this] { return start_status_.has_value(); });
-    status = *start_status_;
-    started_ = status.has_value();
+  Status status = process_.Start();
+  if (!status && status.error().code == ErrorCode::kUnavailable && saved_config) {
+    std::string rejected = config_path_ + ".rejected";
+    log::Warn("edge: caddy exited on the saved config, moved to {}; starting without routes: {}",
+              rejected, status.error().message);
+    std::error_code error;
+    std::filesystem::rename(config_path_, rejected, error);
+    if (error) log::Warn("edge: cannot move {}: {}", config_path_, error.message());
+    status = WriteMinimalConfig();
+    if (status) status = process_.Start();
   }
-  if (!status) Stop();  // the supervisor has ended Caddy; this joins it and the tailer
+  if (!status) Stop();  // joins the tailer
   return status;
 }
 
 void CaddyProcess::Stop() {
-  if (supervisor_.joinable()) {
-    supervisor_.request_stop();
-    supervisor_.join();
-  }
-  // After the supervisor, so that Caddy's last lines are read.
+  process_.Stop();
+  // After Caddy has ended, so that its last lines are read.
   if (tailer_.joinable()) {
     tailer_.request_stop();
     tailer_.join();
   }
-  std::lock_guard lock(mutex_);
-  started_ = false;
 }
 
 Status CaddyProcess::Load(const nlohmann::json& config) {
   std::lock_guard load_lock(load_mutex_);
-  {
-    std::lock_guard lock(mutex_);
-    if (!started_) return Unexpected(ErrorCode::kFailedPrecondition, "Caddy is not started");
+  if (!process_.started()) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "Caddy is not started");
   }
   if (!config.is_object()) {
     return Unexpected(ErrorCode::kInvalidArgument, "Caddy's config must be a JSON object");
@@ -236,129 +203,6 @@ Status CaddyProcess::WriteMinimalConfig() {
   TRY_CTX(fs::AtomicWriteFile(config_path_, Dump(config, 2) + "\n", 0600),
           "write Caddy's initial config");
   return Ok();
-}
-
-Status CaddyProcess::Spawn() {
-  Subprocess::Spawn spawn;
-  spawn.options.argv = {options_.caddy, "run", "--config", config_path_};
-  // Caddy keeps its autosave and default storage under the XDG dirs: ours, not the user's.
-  spawn.options.env = {{"HOME", home_},
-                       {"XDG_DATA_HOME", fs::Join(home_, "data")},
-                       {"XDG_CONFIG_HOME", fs::Join(home_, "config")}};
-  spawn.options.cwd = dir_;
-  spawn.options.die_with_parent = options_.die_with_parent;
-  spawn.stdout_path = log_path_;
-  spawn.stderr_path = log_path_;
-  auto process = Subprocess::Start(spawn);
-  if (!process) return Unexpected(process.error().WithContext("start caddy"));
-  process_.emplace(std::move(*process));
-  started_at_ = SteadyClock::now();
-  // A server killed without stopping Caddy leaves it running; the next one ends it.
-  if (Status written = fs::AtomicWriteFile(pid_path_, std::to_string(process_->pid()) + "\n");
-      !written) {
-    log::Warn("edge: cannot record Caddy's pid: {}", written.error().message);
-  }
-  log::Debug("edge: caddy started, pid {}", process_->pid());
-  return Ok();
-}
-
-// Every spawn happens on this thread: with die_with_parent, Caddy lives exactly as long as
-// the thread that started it (PR_SET_PDEATHSIG), so that must be the supervisor.
-void CaddyProcess::Run(std::stop_token stop) {
-  Status ready = Launch(stop);
-  {
-    std::lock_guard lock(mutex_);
-    start_status_ = ready;
-  }
-  wake_.notify_all();
-  if (ready) Supervise(stop);
-
-  std::lock_guard lock(mutex_);
-  if (process_) {
-    ProcessResult result = process_->Terminate(kStopGrace);
-    log::Debug("edge: caddy stopped ({})", result.Describe());
-    process_.reset();
-  }
-  (void)fs::RemoveFile(pid_path_);
-}
-
-Status CaddyProcess::Launch(std::stop_token stop) {
-  {
-    std::lock_guard lock(mutex_);
-    TRY(Spawn());
-  }
-  Status ready = WaitUntilAnswering(stop);
-  if (ready || ready.error().code != ErrorCode::kUnavailable || !saved_config_ ||
-      stop.stop_requested()) {
-    return ready;
-  }
-  std::string rejected = config_path_ + ".rejected";
-  log::Warn("edge: caddy exited on the saved config, moved to {}; starting without routes: {}",
-            rejected, ready.error().message);
-  std::error_code error;
-  std::filesystem::rename(config_path_, rejected, error);
-  if (error) log::Warn("edge: cannot move {}: {}", config_path_, error.message());
-  TRY(WriteMinimalConfig());
-  {
-    std::lock_guard lock(mutex_);
-    TRY(Spawn());
-  }
-  return WaitUntilAnswering(stop);
-}
-
-Status CaddyProcess::WaitUntilAnswering(std::stop_token stop) {
-  const auto deadline = SteadyClock::now() + options_.start_timeout;
-  while (true) {
-    if (stop.stop_requested()) {
-      return Unexpected(ErrorCode::kUnavailable, "stopped before Caddy answered");
-    }
-    if (Answers(socket_path_)) return Ok();
-    {
-      std::lock_guard lock(mutex_);
-      if (!process_ || !process_->Running()) {
-        std::string how = process_ ? process_->Wait(milliseconds(0))->Describe() : "not running";
-        return Unexpected(ErrorCode::kUnavailable, WithTail("caddy " + how, log_path_));
-      }
-    }
-    if (SteadyClock::now() >= deadline) {
-      return Unexpected(ErrorCode::kTimeout,
-                        WithTail(fmt::format("caddy did not answer on {} within {} ms",
-                                             socket_path_, options_.start_timeout.count()),
-                                 log_path_));
-    }
-    std::this_thread::sleep_for(kStartPoll);
-  }
-}
-
-void CaddyProcess::Supervise(std::stop_token stop) {
-  std::unique_lock lock(mutex_);
-  milliseconds backoff = options_.min_backoff;
-  auto never = [] { return false; };
-  while (!stop.stop_requested()) {
-    wake_.wait_for(lock, stop, kSuperviseTick, never);
-    if (stop.stop_requested()) break;
-    if (process_ && process_->Running()) continue;
-
-    std::string how = "failed to start";
-    if (process_) {
-      auto result = process_->Wait(milliseconds(0));
-      how = result ? result->Describe() : "ended";
-      if (SteadyClock::now() - started_at_ >= options_.healthy_after) {
-        backoff = options_.min_backoff;
-      }
-    }
-    log::Warn("edge: caddy {}; restarting in {} ms (log: {})", how, backoff.count(), log_path_);
-    wake_.wait_for(lock, stop, backoff, never);
-    if (stop.stop_requested()) break;
-    backoff = std::min(backoff * 2, options_.max_backoff);
-    process_.reset();
-    (void)fs::RemoveFile(socket_path_);
-    if (Status spawned = Spawn(); !spawned) {
-      log::Error("edge: {}", spawned.error().message);
-      continue;
-    }
-    ++restarts_;
-  }
 }
 
 // Caddy writes its log itself (O_APPEND), so this thread follows the file rather than a pipe:
@@ -458,35 +302,8 @@ void CaddyProcess::RotateLog(std::string& partial) {
 
 void EndLeftoverCaddy(const std::string& dir) {
   std::string absolute = fs::Absolute(dir);
-  std::string pid_path = fs::Join(absolute, "caddy.pid");
-  std::string config_path = fs::Join(absolute, "caddy.json");
-  auto text = fs::ReadFile(pid_path);
-  if (!text) return;
-  pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
-  if (pid <= 1) return;
   // Only `caddy run --config DIR/caddy.json`: the pid may have been reused since.
-  auto cmdline = fs::ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-  if (!cmdline) return;
-  std::vector<std::string> args;
-  for (size_t begin = 0; begin < cmdline->size();) {
-    size_t end = cmdline->find('\0', begin);
-    if (end == std::string::npos) end = cmdline->size();
-    args.push_back(cmdline->substr(begin, end - begin));
-    begin = end + 1;
-  }
-  bool ours = std::find(args.begin(), args.end(), "run") != args.end() &&
-              std::find(args.begin(), args.end(), config_path) != args.end();
-  if (!ours || !Alive(pid)) return;
-  log::Info("edge: ending the Caddy (pid {}) a previous server left running", pid);
-  kill(-pid, SIGTERM);
-  kill(pid, SIGTERM);
-  WaitGone(pid, kStopGrace);
-  if (Alive(pid)) {
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    WaitGone(pid, kStopGrace);
-  }
-  (void)fs::RemoveFile(pid_path);
+  EndRecordedProcess(fs::Join(absolute, "caddy.pid"), {"run", fs::Join(absolute, "caddy.json")});
 }
 
 }  // namespace yard::edge

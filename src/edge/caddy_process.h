@@ -16,8 +16,8 @@
 #include <string>
 #include <thread>
 
-#include "base/process.h"
 #include "base/result.h"
+#include "base/supervised_process.h"
 #include "edge/certificates.h"
 
 namespace yard::edge {
@@ -94,11 +94,6 @@ class CaddyProcess {
   int restarts();
 
  private:
-  void Run(std::stop_token stop);
-  Status Launch(std::stop_token stop);
-  Status Spawn();  // REQUIRES: mutex_ held
-  Status WaitUntilAnswering(std::stop_token stop);
-  void Supervise(std::stop_token stop);
   void Tail(std::stop_token stop);
   void ReadLog(std::string& partial);
   void Feed(std::string_view bytes, std::string& partial);
@@ -115,15 +110,7 @@ class CaddyProcess {
   std::string pid_path_;
   std::string home_;
 
-  std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::optional<Subprocess> process_;   // guarded by mutex_
-  std::optional<Status> start_status_;  // guarded by mutex_; set by Run for Start
-  std::chrono::steady_clock::time_point started_at_;
-  int restarts_ = 0;
-  bool started_ = false;
-  bool saved_config_ = false;  // Start found a config saved by an earlier run
-  std::jthread supervisor_;
+  SupervisedProcess process_;
 
   std::mutex load_mutex_;
 

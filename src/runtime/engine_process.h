@@ -4,15 +4,12 @@
 // started, watched and restarted by the server.
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <optional>
 #include <stop_token>
 #include <string>
 #include <thread>
 
-#include "base/process.h"
 #include "base/result.h"
+#include "base/supervised_process.h"
 #include "http/client.h"
 #include "runtime/runtime.h"
 
@@ -85,26 +82,17 @@ class EngineProcess {
   int restarts();
 
  private:
-  Status Spawn();  // REQUIRES: mutex_ held
   Status GuardIsolation();
-  Status WaitUntilAnswering(std::chrono::milliseconds timeout);
-  void Supervise(std::stop_token stop);
-  void EndLeftover();
+  void KeepGuarding(std::stop_token stop);
 
   EngineOptions options_;
   std::string dir_;
   std::string socket_path_;
   std::string conf_path_;
   std::string log_path_;
-  std::string pid_path_;
 
-  std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::optional<Subprocess> process_;  // guarded by mutex_
-  std::chrono::steady_clock::time_point started_at_;
-  int restarts_ = 0;
-  bool started_ = false;
-  std::jthread supervisor_;
+  SupervisedProcess process_;
+  std::jthread guard_;  // re-checks the isolation guard from Start to Stop
 };
 
 /// Whether an engine answers at `endpoint` (as for `--engine unix:///var/run/docker.sock`):
