@@ -82,8 +82,6 @@ class DeploymentService {
   Result<store::Domain> FindDomain(const std::string& hostname);
 
  private:
-  Result<std::vector<std::string>> ServiceIds(const store::Deployment& d,
-                                              const store::Project& project);
   Result<store::DomainStore*> Domains();
   void Wake(int64_t id);
 

@@ -122,6 +122,7 @@ std::string_view BuildStateName(BuildState state) {
 }
 
 Result<Deployment> DeploymentStore::Create(Deployment d) {
+  auto lock = db_.Lock();
   int64_t now = clock_.NowUnix();
   d.created_at = d.updated_at = now;
   auto insert = TRY(db_.Prepare(
@@ -146,6 +147,7 @@ Result<Deployment> DeploymentStore::Create(Deployment d) {
 
 Result<std::vector<Deployment>> DeploymentStore::Query(std::string_view where,
                                                        const std::vector<std::string>& args) {
+  auto lock = db_.Lock();
   auto query = TRY(db_.Prepare(fmt::format(
       "SELECT {} FROM deployments d JOIN projects p ON p.id = d.project_id {} ORDER BY p.name, "
       "d.name",
@@ -180,6 +182,7 @@ Result<std::vector<Deployment>> DeploymentStore::ListForProject(int64_t project_
 Result<std::vector<Deployment>> DeploymentStore::ListAll() { return Query("", {}); }
 
 Result<int64_t> DeploymentStore::CountForProject(int64_t project_id) {
+  auto lock = db_.Lock();
   auto query = TRY(db_.Prepare("SELECT COUNT(*) FROM deployments WHERE project_id = ?"));
   query.BindAll(project_id);
   TRY(query.Step());
@@ -188,6 +191,7 @@ Result<int64_t> DeploymentStore::CountForProject(int64_t project_id) {
 
 Status DeploymentStore::Update(int64_t id, std::string_view assignments,
                                const std::vector<std::string>& args) {
+  auto lock = db_.Lock();
   auto update = TRY(db_.Prepare(
       fmt::format("UPDATE deployments SET {}, version = version + 1, updated_at = ? WHERE id = ?",
                   assignments)));
@@ -204,6 +208,7 @@ Status DeploymentStore::SetDesired(int64_t id, Desired desired) {
 }
 
 Status DeploymentStore::BumpGenerations(int64_t id, const std::vector<std::string>& services) {
+  auto lock = db_.Lock();
   auto transaction = TRY(db_.Begin());
   Deployment d = TRY(Find(id));
   for (const std::string& service : services) d.generations[service] = d.GenerationOf(service) + 1;
@@ -217,6 +222,7 @@ Status DeploymentStore::SetTargetCommit(int64_t id, const std::string& commit) {
 
 Status DeploymentStore::RequestRebuild(int64_t id, const std::string& commit,
                                        const std::vector<std::string>& services) {
+  auto lock = db_.Lock();
   auto transaction = TRY(db_.Begin());
   Deployment d = TRY(Find(id));
   for (const std::string& service : services) d.generations[service] = d.GenerationOf(service) + 1;
@@ -228,6 +234,7 @@ Status DeploymentStore::RequestRebuild(int64_t id, const std::string& commit,
 Status DeploymentStore::SetRelease(int64_t id, const std::string& commit,
                                    const std::map<std::string, std::string>& images,
                                    int64_t nonce) {
+  auto lock = db_.Lock();
   // Not an Update: the controller records what it did, which is not a user change.
   auto update = TRY(db_.Prepare(
       "UPDATE deployments SET release_commit = ?, release_images = ?, release_nonce = ? "
@@ -238,6 +245,7 @@ Status DeploymentStore::SetRelease(int64_t id, const std::string& commit,
 
 Status DeploymentStore::SetPhase(int64_t id, const std::string& phase,
                                  const std::string& reason) {
+  auto lock = db_.Lock();
   // Not an Update: the phase is an observation, and updated_at tracks user changes.
   auto update = TRY(db_.Prepare("UPDATE deployments SET phase = ?, reason = ? WHERE id = ?"));
   TRY(update.BindAll(phase, reason, id).Run());
@@ -245,12 +253,14 @@ Status DeploymentStore::SetPhase(int64_t id, const std::string& phase,
 }
 
 Status DeploymentStore::Delete(int64_t id) {
+  auto lock = db_.Lock();
   auto remove = TRY(db_.Prepare("DELETE FROM deployments WHERE id = ?"));
   TRY(remove.BindAll(id).Run());
   return RequireChange(db_, id);
 }
 
 Result<std::map<std::string, std::string>> DeploymentStore::Values(int64_t id) {
+  auto lock = db_.Lock();
   auto query = TRY(db_.Prepare("SELECT key, value FROM deployment_values WHERE deployment_id = ?"));
   query.BindAll(id);
   std::map<std::string, std::string> out;
@@ -259,6 +269,7 @@ Result<std::map<std::string, std::string>> DeploymentStore::Values(int64_t id) {
 }
 
 Status DeploymentStore::AddValues(int64_t id, const std::map<std::string, std::string>& values) {
+  auto lock = db_.Lock();
   auto transaction = TRY(db_.Begin());
   for (const auto& [key, value] : values) {
     auto insert = TRY(db_.Prepare(
@@ -269,6 +280,7 @@ Status DeploymentStore::AddValues(int64_t id, const std::map<std::string, std::s
 }
 
 Result<BuildRecord> DeploymentStore::StartBuild(int64_t deployment_id, const std::string& commit) {
+  auto lock = db_.Lock();
   auto insert = TRY(db_.Prepare(
       "INSERT INTO builds (deployment_id, commit_id, state, started_at) VALUES (?, ?, 'running', "
       "?)"));
@@ -278,6 +290,7 @@ Result<BuildRecord> DeploymentStore::StartBuild(int64_t deployment_id, const std
 
 Status DeploymentStore::FinishBuild(int64_t build_id, BuildState state, const std::string& error,
                                     const std::map<std::string, std::string>& images) {
+  auto lock = db_.Lock();
   auto update = TRY(db_.Prepare(
       "UPDATE builds SET state = ?, error = ?, images = ?, finished_at = ? WHERE id = ?"));
   TRY(update.BindAll(BuildStateName(state), error, WriteMap(images), clock_.NowUnix(), build_id)
@@ -286,6 +299,7 @@ Status DeploymentStore::FinishBuild(int64_t build_id, BuildState state, const st
 }
 
 Result<std::vector<BuildRecord>> DeploymentStore::ListBuilds(int64_t deployment_id, int limit) {
+  auto lock = db_.Lock();
   auto query = TRY(db_.Prepare(fmt::format(
       "SELECT {} FROM builds WHERE deployment_id = ? ORDER BY id DESC LIMIT ?", kBuildColumns)));
   query.BindAll(deployment_id, limit);
@@ -295,6 +309,7 @@ Result<std::vector<BuildRecord>> DeploymentStore::ListBuilds(int64_t deployment_
 }
 
 Result<BuildRecord> DeploymentStore::FindBuild(int64_t build_id) {
+  auto lock = db_.Lock();
   auto query = TRY(db_.Prepare(fmt::format("SELECT {} FROM builds WHERE id = ?", kBuildColumns)));
   query.BindAll(build_id);
   if (!TRY(query.Step())) {
@@ -304,6 +319,7 @@ Result<BuildRecord> DeploymentStore::FindBuild(int64_t build_id) {
 }
 
 Result<int> DeploymentStore::FailInterruptedBuilds(const std::string& reason) {
+  auto lock = db_.Lock();
   auto update = TRY(db_.Prepare(
       "UPDATE builds SET state = 'failed', error = ?, finished_at = ? WHERE state = 'running'"));
   TRY(update.BindAll(reason, clock_.NowUnix()).Run());
