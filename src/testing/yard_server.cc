@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -108,6 +109,21 @@ YardServer::~YardServer() {
   runtime::EndLeftoverEngine(data_dir_);
   // Its Caddy too: the server does not take it down when killed.
   edge::EndLeftoverCaddy(data_dir_ + "/edge");
+  // A child the server was starting when it was killed has no pid file yet: anything still
+  // running with this data dir on its command line is this server's.
+  KillProcessesNaming(data_dir_ + "/");
+}
+
+void KillProcessesNaming(const std::string& text) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    std::string name = entry.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto cmdline = fs::ReadFile(entry.path() / "cmdline", 1 << 16);
+    if (!cmdline || cmdline->find(text) == std::string::npos) continue;
+    pid_t pid = std::atoi(name.c_str());
+    if (pid > 1 && pid != ::getpid()) ::kill(pid, SIGKILL);
+  }
 }
 
 Result<int> FreePort() {

@@ -37,6 +37,10 @@ inline const bool kYardBinaryRegistered = RegisterYardBinary(YARD_BINARY);
 /// A TCP port on 127.0.0.1 that is free right now.
 Result<int> FreePort();
 
+/// SIGKILLs every process whose command line contains `text` (a test's own data dir):
+/// the last safety net for children of a killed server.
+void KillProcessesNaming(const std::string& text);
+
 /// The yard binary under test; kFailedPrecondition when the test target lacks YARD_BINARY.
 Result<std::string> YardBinary();
 
