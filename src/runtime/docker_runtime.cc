@@ -2,8 +2,6 @@
 
 #include <fmt/core.h>
 
-#include <thread>
-
 #include <utility>
 
 namespace yard::runtime {
@@ -86,17 +84,8 @@ Result<std::vector<ImageInfo>> DockerRuntime::ListImages(const Labels& match) {
   Labels managed = ManagedLabels(match);
   // One label only: Podman 4.3 answers an empty list to several (see docker::HasLabels).
   Labels installation = {{std::string(kLabelInstallation), installation_id_}};
-  std::string target = Api("/images/json?filters=" + docker::LabelFilter(installation));
-  auto response = TRY(Call("GET", target, "", kCallTimeout, "list images"));
-  // Podman 4.3 walks every image in the store to list them, and fails the whole listing
-  // ("locating item named \"manifest\" for image ...: file does not exist") when another
-  // client removes an image in the middle of the walk. The next walk no longer sees it.
-  for (int retry = 0; retry < 3 && response.status != 200 &&
-                      response.body.find("locating item named") != std::string::npos;
-       ++retry) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    response = TRY(Call("GET", target, "", kCallTimeout, "list images"));
-  }
+  auto response = TRY(Call("GET", Api("/images/json?filters=" + docker::LabelFilter(installation)),
+                           "", kCallTimeout, "list images"));
   if (response.status != 200) {
     return Unexpected(docker::EngineError(response.status, response.body, "list images"));
   }
