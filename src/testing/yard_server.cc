@@ -11,6 +11,7 @@
 #include <charconv>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -115,15 +116,27 @@ YardServer::~YardServer() {
 }
 
 void KillProcessesNaming(const std::string& text) {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
-    std::string name = entry.path().filename();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    auto cmdline = fs::ReadFile(entry.path() / "cmdline", 1 << 16);
-    if (!cmdline || cmdline->find(text) == std::string::npos) continue;
-    pid_t pid = std::atoi(name.c_str());
-    if (pid > 1 && pid != ::getpid()) ::kill(pid, SIGKILL);
-  }
+  auto matching = [&] {
+    std::vector<pid_t> pids;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+      std::string name = entry.path().filename();
+      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+      auto cmdline = fs::ReadFile(entry.path() / "cmdline", 1 << 16);
+      if (!cmdline || cmdline->find(text) == std::string::npos) continue;
+      pid_t pid = std::atoi(name.c_str());
+      if (pid > 1 && pid != ::getpid()) pids.push_back(pid);
+    }
+    return pids;
+  };
+  // SIGTERM first: a container engine killed in the middle of writing an image leaves its
+  // store broken for every later user of the machine.
+  std::vector<pid_t> pids = matching();
+  if (pids.empty()) return;
+  for (pid_t pid : pids) ::kill(pid, SIGTERM);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline && !matching().empty()) std::this_thread::sleep_for(kPollInterval);
+  for (pid_t pid : matching()) ::kill(pid, SIGKILL);
 }
 
 Result<int> FreePort() {

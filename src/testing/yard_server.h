@@ -37,8 +37,9 @@ inline const bool kYardBinaryRegistered = RegisterYardBinary(YARD_BINARY);
 /// A TCP port on 127.0.0.1 that is free right now.
 Result<int> FreePort();
 
-/// SIGKILLs every process whose command line contains `text` (a test's own data dir):
-/// the last safety net for children of a killed server.
+/// Ends every process whose command line contains `text` (a test's own data dir): SIGTERM,
+/// then SIGKILL for what is left after 10 s. The last safety net for a killed server's
+/// children.
 void KillProcessesNaming(const std::string& text);
 
 /// The yard binary under test; kFailedPrecondition when the test target lacks YARD_BINARY.
