@@ -82,19 +82,6 @@ std::optional<int> FixedBits(std::string_view type) {
   return std::nullopt;
 }
 
-Result<std::string> Fingerprint(ssh_key key) {
-  unsigned char* hash = nullptr;
-  size_t length = 0;
-  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != SSH_OK) {
-    return Unexpected(ErrorCode::kInternal, "cannot hash the public key");
-  }
-  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length);
-  ssh_clean_pubkey_hash(&hash);
-  if (text == nullptr) return Unexpected(ErrorCode::kInternal, "cannot format the fingerprint");
-  std::string fingerprint(text);
-  ssh_string_free_char(text);
-  return fingerprint;
-}
 
 Status CheckType(std::string_view type) {
   if (FixedBits(type) || type == "ssh-rsa") return Ok();
@@ -116,6 +103,20 @@ Status CheckType(std::string_view type) {
 }
 
 }  // namespace
+
+Result<std::string> KeyFingerprint(ssh_key key) {
+  unsigned char* hash = nullptr;
+  size_t length = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != SSH_OK) {
+    return Unexpected(ErrorCode::kInternal, "cannot hash the public key");
+  }
+  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length);
+  ssh_clean_pubkey_hash(&hash);
+  if (text == nullptr) return Unexpected(ErrorCode::kInternal, "cannot format the fingerprint");
+  std::string fingerprint(text);
+  ssh_string_free_char(text);
+  return fingerprint;
+}
 
 std::string SshPublicKey::ToLine() const {
   return comment.empty() ? type + " " + base64 : type + " " + base64 + " " + comment;
@@ -180,7 +181,7 @@ Result<SshPublicKey> ParseSshPublicKey(std::string_view line) {
     return Invalid("the key data is corrupt (not a valid " + key.type + " public key)");
   }
   KeyPtr parsed(raw);
-  key.fingerprint = TRY(Fingerprint(parsed.get()));
+  key.fingerprint = TRY(KeyFingerprint(parsed.get()));
   return key;
 }
 

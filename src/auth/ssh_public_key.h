@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <libssh/libssh.h>
+
 #include "base/result.h"
 
 namespace yard::auth {
@@ -27,5 +29,8 @@ inline constexpr int kMinRsaBits = 2048;
 /// kMinRsaBits bits. Every rejection is kInvalidArgument with a message saying what is wrong
 /// (a private key, a DSA or too short RSA key, a certificate, a corrupt blob, ...).
 Result<SshPublicKey> ParseSshPublicKey(std::string_view line);
+
+/// "SHA256:..." of a libssh key (public or private), exactly as `ssh-keygen -lf` prints it.
+Result<std::string> KeyFingerprint(ssh_key key);
 
 }  // namespace yard::auth

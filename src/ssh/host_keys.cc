@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "auth/ssh_public_key.h"
 #include "base/fs.h"
 #include "base/log.h"
 
@@ -25,20 +26,6 @@ struct Kind {
 // ed25519 first: the key clients prefer and record.
 constexpr Kind kKinds[] = {{SSH_KEYTYPE_ED25519, 0, "ssh_host_ed25519_key"},
                            {SSH_KEYTYPE_RSA, 3072, "ssh_host_rsa_key"}};
-
-Result<std::string> Fingerprint(ssh_key key) {
-  unsigned char* hash = nullptr;
-  size_t length = 0;
-  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &length) != SSH_OK) {
-    return Unexpected(ErrorCode::kInternal, "cannot hash a host key");
-  }
-  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, length);
-  ssh_clean_pubkey_hash(&hash);
-  if (text == nullptr) return Unexpected(ErrorCode::kInternal, "cannot format a fingerprint");
-  std::string fingerprint(text);
-  ssh_string_free_char(text);
-  return fingerprint;
-}
 
 Result<std::string> PublicLine(ssh_key key) {
   char* base64 = nullptr;
@@ -94,7 +81,7 @@ Result<std::vector<HostKey>> LoadOrCreateHostKeys(const std::string& dir) {
     }
     keys.push_back({.type = ssh_key_type_to_char(ssh_key_type(key.get())),
                     .path = path,
-                    .fingerprint = TRY(Fingerprint(key.get())),
+                    .fingerprint = TRY(auth::KeyFingerprint(key.get())),
                     .public_line = TRY(PublicLine(key.get()))});
   }
   return keys;
