@@ -2,7 +2,11 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <set>
 #include <utility>
+
+#include "runtime/host_ports.h"
 
 namespace yard::runtime {
 namespace {
@@ -161,6 +165,7 @@ Result<std::string> DockerRuntime::CreateContainer(const ContainerSpec& spec) {
   if (spec.image.empty()) return Unexpected(ErrorCode::kInvalidArgument, what + ": no image");
   ContainerSpec managed = spec;
   managed.labels = ManagedLabels(spec.labels);
+  TRY(PickHostPorts(managed.ports));
   std::string target = Api("/containers/create");
   if (!spec.name.empty()) target += "?name=" + http::PercentEncode(spec.name);
   auto response =
@@ -237,6 +242,28 @@ Result<std::optional<ContainerInfo>> DockerRuntime::InspectContainer(const std::
     return Unexpected(docker::EngineError(response.status, response.body, what));
   }
   return std::optional<ContainerInfo>(TRY(docker::ParseContainerInspect(response.body)));
+}
+
+Status DockerRuntime::PickHostPorts(std::vector<PortPublish>& ports) {
+  // One allocator for the whole process: the hazard (see host_ports.h) is the host's.
+  static HostPortAllocator allocator(DefaultPublishRange());
+  auto unpicked = [](const PortPublish& port) { return port.host_port == 0; };
+  if (std::none_of(ports.begin(), ports.end(), unpicked)) return Ok();
+  // Every container's ports, ours or not: reading another's is harmless, sharing a port is not.
+  auto response = TRY(Call("GET", Api("/containers/json?all=1"), "", kCallTimeout,
+                           "list the published ports"));
+  if (response.status != 200) {
+    return Unexpected(
+        docker::EngineError(response.status, response.body, "list the published ports"));
+  }
+  std::set<int> taken;
+  for (const ContainerInfo& container : TRY(docker::ParseContainerList(response.body))) {
+    for (const auto& [container_port, host_port] : container.published) taken.insert(host_port);
+  }
+  for (PortPublish& port : ports) {
+    if (unpicked(port)) port.host_port = TRY(allocator.Pick(taken));
+  }
+  return Ok();
 }
 
 Result<std::vector<ContainerInfo>> DockerRuntime::ListContainers(const Labels& match) {

@@ -28,6 +28,7 @@ namespace yard::runtime {
 ///   filtered on the engine by installation and here by the rest (every list is checked here);
 /// - build labels become LABEL steps in random order, which defeats the build cache: they are
 ///   sent as a sorted list, a form Podman accepts and Docker does not;
+/// - a port it publishes is not held by any socket, so it picks none itself (host_ports.h);
 /// - a name in use, an object in use and a container in the wrong state are all 500s: they
 ///   are told apart by message (docker::EngineError).
 class DockerRuntime final : public Runtime {
@@ -75,6 +76,8 @@ class DockerRuntime final : public Runtime {
   // Pause (wanted kPaused) or unpause (kRunning); a refusal while already there is success.
   Status SetPaused(const std::string& id, ContainerState wanted);
   Result<bool> IsPodman();
+  // Gives every port the engine would pick itself a host port from runtime/host_ports.h.
+  Status PickHostPorts(std::vector<PortPublish>& ports);
   Result<docker::StatsSample> StatsSample(const std::string& id);
 
   http::Endpoint endpoint_;

@@ -100,7 +100,7 @@ struct Mount {
 struct PortPublish {
   int container_port = 0;
   std::string host_ip = "127.0.0.1";  // never 0.0.0.0: the edge is the only way in
-  int host_port = 0;                  // 0: the engine picks a free one
+  int host_port = 0;                  // 0: one below the ephemeral range (host_ports.h)
 };
 
 struct ContainerSpec {
