@@ -3,6 +3,11 @@
 // The REST API under /api/v1: which routes exist and what they need. docs/api.md documents
 // every route; keep the two in step.
 
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
 #include "api/router.h"
 #include "base/clock.h"
 #include "deployments/deployment_service.h"
@@ -14,6 +19,13 @@
 namespace yard::api {
 
 /// What the handlers work with. Owned by the server; outlives the router.
+/// The SSH gateway as clients reach it.
+struct SshEndpoint {
+  std::string host;  // advertised: what clients put after the @
+  int port = 0;
+  std::vector<std::string> host_keys;  // "ssh-ed25519 AAAA..."
+};
+
 struct Services {
   store::Database& db;
   store::UserStore& users;
@@ -24,6 +36,8 @@ struct Services {
   deployments::DeploymentService* deployments = nullptr;
   store::DeploymentStore* deployment_store = nullptr;
   std::string build_logs_dir;
+  /// Null when the gateway is off.
+  const SshEndpoint* ssh = nullptr;
 };
 
 /// GET /healthz and GET /api/v1/version.
@@ -42,6 +56,13 @@ void AddProjectRoutes(Router& router, Services& services);
 void AddDeploymentRoutes(Router& router, Services& services);
 /// /api/v1/projects/{project}/deployments/{deployment}/domains...
 void AddDomainRoutes(Router& router, Services& services);
+
+/// GET /api/v1/ssh: where the gateway is and its host keys.
+void AddSshRoutes(Router& router, Services& services);
+/// The "ssh" member of a deployment's view: its user names and command, or null.
+nlohmann::json DeploymentSshView(const Services& services, const std::string& project,
+                                 const std::string& deployment,
+                                 const std::vector<std::string>& service_ids);
 
 /// All of the above.
 void AddAllRoutes(Router& router, Services& services);

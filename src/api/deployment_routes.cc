@@ -55,7 +55,8 @@ Json EndpointView(const controller::EndpointStatus& endpoint) {
               {"upstream", endpoint.upstream.empty() ? Json(nullptr) : Json(endpoint.upstream)}};
 }
 
-Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentStatus>& status) {
+Json DeploymentView(const Services& services, const store::Deployment& d,
+                    const std::optional<DeploymentStatus>& status) {
   Json view{{"project", d.project},
             {"name", d.name},
             {"stage", d.stage},
@@ -73,8 +74,8 @@ Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentSt
             {"updated_at", TimeView(d.updated_at)}};
   if (status) {
     Json reasons = status->reasons;
-    Json services = Json::array();
-    for (const auto& service : status->services) services.push_back(ServiceView(service));
+    Json service_views = Json::array();
+    for (const auto& service : status->services) service_views.push_back(ServiceView(service));
     Json endpoints = Json::array();
     for (const auto& endpoint : status->endpoints) endpoints.push_back(EndpointView(endpoint));
     view["status"] = {{"phase", controller::PhaseName(status->phase)},
@@ -83,8 +84,12 @@ Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentSt
                       {"rolled_back", status->rolled_back},
                       {"observed_at", TimeView(status->observed_at)},
                       {"observed_version", status->observed_version},
-                      {"services", services}};
+                      {"services", service_views},
+                      {"primary", status->primary.empty() ? Json(nullptr) : Json(status->primary)}};
     view["endpoints"] = endpoints;
+    std::vector<std::string> ids;
+    for (const auto& service : status->services) ids.push_back(service.id);
+    view["ssh"] = DeploymentSshView(services, d.project, d.name, ids);
   } else {
     // Not observed yet (the server just started): what the store last recorded.
     view["status"] = {{"phase", d.phase},
@@ -95,8 +100,10 @@ Json DeploymentView(const store::Deployment& d, const std::optional<DeploymentSt
                       {"observed_at", nullptr},
                       {"rolled_back", Json::array()},
                       {"observed_version", 0},
-                      {"services", Json::array()}};
+                      {"services", Json::array()},
+                      {"primary", nullptr}};
     view["endpoints"] = Json::array();
+    view["ssh"] = DeploymentSshView(services, d.project, d.name, {});
   }
   return view;
 }
@@ -143,7 +150,8 @@ void AddDeploymentRoutes(Router& router, Services& services) {
   };
   auto show = [&services](const store::Deployment& d, int status) -> Result<http::Response> {
     store::Deployment fresh = TRY(services.deployment_store->Find(d.id));
-    return JsonResponse(status, DeploymentView(fresh, services.deployments->StatusOf(fresh)));
+    return JsonResponse(status,
+                        DeploymentView(services, fresh, services.deployments->StatusOf(fresh)));
   };
 
   router.Add("GET", "/api/v1/projects/{project}/deployments", Access::kAuthenticated,
@@ -151,7 +159,7 @@ void AddDeploymentRoutes(Router& router, Services& services) {
                store::Project project = TRY(project_of(context));
                Json list = Json::array();
                for (const auto& d : TRY(services.deployments->List(project))) {
-                 list.push_back(DeploymentView(d, services.deployments->StatusOf(d)));
+                 list.push_back(DeploymentView(services, d, services.deployments->StatusOf(d)));
                }
                return JsonResponse(200, {{"deployments", list}});
              });

@@ -1,22 +1,102 @@
+#include <algorithm>
+#include <charconv>
+
 #include <fmt/core.h>
 
 #include "api/api.h"
 #include "api/json.h"
 #include "api/views.h"
+#include "git/hooks.h"
 #include "manifest/diagnostics.h"
 #include "projects/project_service.h"
+#include "ssh/command_line.h"
+#include "store/push_events.h"
 
 namespace yard::api {
 namespace {
 
-Json ProjectView(const store::Project& project) {
+Json ProjectView(const Services& services, const store::Project& project) {
+  Json git_ssh_url = nullptr;
+  if (services.ssh != nullptr) {
+    git_ssh_url = ssh::GitSshUrl({.host = services.ssh->host, .port = services.ssh->port},
+                                 project.name);
+  }
   return Json{{"name", project.name},
+              {"git_ssh_url", git_ssh_url},
               {"source", {{"kind", store::SourceKindName(project.source_kind)},
                           {"url", project.source_url.empty() ? Json(nullptr) : Json(project.source_url)}}},
               {"created_at", TimeView(project.created_at)},
               {"refreshed_at", TimeView(project.refreshed_at)},
               {"refresh_error",
-               project.refresh_error.empty() ? Json(nullptr) : Json(project.refresh_error)}};
+               project.refresh_error.empty() ? Json(nullptr) : Json(project.refresh_error)},
+              {"protected_branches", project.protected_branches},
+              {"deny_force_push", project.deny_force_push},
+              {"deny_delete", project.deny_delete}};
+}
+
+constexpr size_t kMaxProtectedBranches = 100;
+constexpr int kDefaultPushes = 20;
+constexpr int kMaxPushes = 1000;
+
+Result<std::optional<bool>> OptionalBool(const Json& object, const char* field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' must be true or false", field));
+  }
+  return std::optional<bool>(it->get<bool>());
+}
+
+// Branch names or globs, as git/hooks.h matches them: `refs/heads/` is dropped, duplicates
+// are dropped, the order is kept.
+Result<std::optional<std::vector<std::string>>> OptionalBranchList(const Json& object,
+                                                                   const char* field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::optional<std::vector<std::string>>();
+  if (!it->is_array()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' must be a list of branch names or patterns", field));
+  }
+  if (it->size() > kMaxProtectedBranches) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' may hold at most {} entries", field,
+                                  kMaxProtectedBranches));
+  }
+  std::vector<std::string> branches;
+  for (const Json& item : *it) {
+    if (!item.is_string()) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("'{}' must be a list of strings", field));
+    }
+    std::string branch = item.get<std::string>();
+    if (branch.starts_with("refs/heads/")) branch.erase(0, 11);
+    TRY(git::ValidateBranchPattern(branch));
+    if (std::find(branches.begin(), branches.end(), branch) == branches.end()) {
+      branches.push_back(std::move(branch));
+    }
+  }
+  return std::optional<std::vector<std::string>>(std::move(branches));
+}
+
+Result<int> LimitParameter(const http::Request& request) {
+  auto it = request.query.find("limit");
+  if (it == request.query.end()) return kDefaultPushes;
+  int limit = 0;
+  const std::string& text = it->second;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), limit);
+  if (error != std::errc() || end != text.data() + text.size() || limit < 1 ||
+      limit > kMaxPushes) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("limit must be a number from 1 to {}", kMaxPushes));
+  }
+  return limit;
+}
+
+Json MembersView(const std::vector<store::Member>& members) {
+  Json list = Json::array();
+  for (const auto& member : members) list.push_back(MemberView(member));
+  return Json{{"members", list}};
 }
 
 Json DiagnosticView(const manifest::Diagnostic& diagnostic) {
@@ -28,8 +108,8 @@ Json DiagnosticView(const manifest::Diagnostic& diagnostic) {
               {"text", manifest::FormatDiagnostic(diagnostic)}};
 }
 
-Json DetailsView(const projects::ProjectDetails& details) {
-  Json view = ProjectView(details.project);
+Json DetailsView(const Services& services, const projects::ProjectDetails& details) {
+  Json view = ProjectView(services, details.project);
   Json branches = Json::array();
   for (const auto& status : details.branches) {
     Json diagnostics = Json::array();
@@ -53,7 +133,7 @@ void AddProjectRoutes(Router& router, Services& services) {
              [&services](const RouteContext& context) -> Result<http::Response> {
                Json list = Json::array();
                for (const auto& project : TRY(services.projects.List(context.principal->user))) {
-                 list.push_back(ProjectView(project));
+                 list.push_back(ProjectView(services, project));
                }
                return JsonResponse(200, {{"projects", list}});
              });
@@ -75,14 +155,16 @@ void AddProjectRoutes(Router& router, Services& services) {
                }
                store::Project project =
                    TRY(services.projects.Create(request, context.principal->user));
-               return JsonResponse(201, DetailsView(TRY(services.projects.Describe(project))));
+               return JsonResponse(201,
+                                   DetailsView(services, TRY(services.projects.Describe(project))));
              });
 
   router.Add("GET", "/api/v1/projects/{project}", Access::kAuthenticated,
              [&services](const RouteContext& context) -> Result<http::Response> {
                store::Project project =
                    TRY(services.projects.Find(context.Param("project"), context.principal->user));
-               return JsonResponse(200, DetailsView(TRY(services.projects.Describe(project))));
+               return JsonResponse(200,
+                                   DetailsView(services, TRY(services.projects.Describe(project))));
              });
 
   router.Add("POST", "/api/v1/projects/{project}/refresh", Access::kAuthenticated,
@@ -91,7 +173,8 @@ void AddProjectRoutes(Router& router, Services& services) {
                    TRY(services.projects.Find(context.Param("project"), context.principal->user));
                TRY(services.projects.Refresh(project));
                project = TRY(services.projects.Find(project.name, context.principal->user));
-               return JsonResponse(200, DetailsView(TRY(services.projects.Describe(project))));
+               return JsonResponse(200,
+                                   DetailsView(services, TRY(services.projects.Describe(project))));
              });
 
   router.Add("DELETE", "/api/v1/projects/{project}", Access::kAuthenticated,
@@ -110,6 +193,93 @@ void AddProjectRoutes(Router& router, Services& services) {
                }
                TRY(services.projects.Delete(project));
                return http::Response{.status = 204};
+             });
+
+  // Settings owners change: for now the branch protection of pushes over SSH.
+  router.Add("PATCH", "/api/v1/projects/{project}", Access::kAuthenticated,
+             [&services](const RouteContext& context) -> Result<http::Response> {
+               store::Project project = TRY(
+                   services.projects.FindAsOwner(context.Param("project"), context.principal->user));
+               Json body = TRY(ParseBody(context.request));
+               TRY(RejectUnknownFields(body,
+                                       {"protected_branches", "deny_force_push", "deny_delete"}));
+               auto branches = TRY(OptionalBranchList(body, "protected_branches"));
+               auto deny_force_push = TRY(OptionalBool(body, "deny_force_push"));
+               auto deny_delete = TRY(OptionalBool(body, "deny_delete"));
+               store::ProjectStore store(services.db, services.clock);
+               TRY(store.SetProtection(project.id, branches.value_or(project.protected_branches),
+                                       deny_force_push.value_or(project.deny_force_push),
+                                       deny_delete.value_or(project.deny_delete)));
+               project = TRY(services.projects.Find(project.name, context.principal->user));
+               return JsonResponse(200,
+                                   DetailsView(services, TRY(services.projects.Describe(project))));
+             });
+
+  router.Add("GET", "/api/v1/projects/{project}/members", Access::kAuthenticated,
+             [&services](const RouteContext& context) -> Result<http::Response> {
+               store::Project project =
+                   TRY(services.projects.Find(context.Param("project"), context.principal->user));
+               store::ProjectStore store(services.db, services.clock);
+               return JsonResponse(200, MembersView(TRY(store.ListMembers(project.id))));
+             });
+
+  // Adds a member, or changes a member's role: 201 for a new member, 200 for a change.
+  router.Add("POST", "/api/v1/projects/{project}/members", Access::kAuthenticated,
+             [&services](const RouteContext& context) -> Result<http::Response> {
+               store::Project project = TRY(
+                   services.projects.FindAsOwner(context.Param("project"), context.principal->user));
+               Json body = TRY(ParseBody(context.request));
+               TRY(RejectUnknownFields(body, {"user", "role"}));
+               std::string name = TRY(RequiredString(body, "user"));
+               store::MemberRole role = TRY(
+                   store::ParseMemberRole(TRY(OptionalString(body, "role")).value_or("member")));
+               auto user = services.users.FindByName(name);
+               if (!user) {
+                 if (user.error().code != ErrorCode::kNotFound) return Unexpected(user.error());
+                 return Unexpected(ErrorCode::kNotFound, fmt::format("no user named '{}'", name));
+               }
+               store::ProjectStore store(services.db, services.clock);
+               bool added = TRY_CTX(store.AddMember(project.id, user->id, role),
+                                    fmt::format("cannot make '{}' {}", name,
+                                                role == store::MemberRole::kOwner ? "an owner"
+                                                                                  : "a member"));
+               for (const auto& member : TRY(store.ListMembers(project.id))) {
+                 if (member.user_id == user->id) {
+                   return JsonResponse(added ? 201 : 200, MemberView(member));
+                 }
+               }
+               return Unexpected(ErrorCode::kInternal, "the member just added is missing");
+             });
+
+  router.Add("DELETE", "/api/v1/projects/{project}/members/{user}", Access::kAuthenticated,
+             [&services](const RouteContext& context) -> Result<http::Response> {
+               store::Project project = TRY(
+                   services.projects.FindAsOwner(context.Param("project"), context.principal->user));
+               const std::string& name = context.Param("user");
+               auto user = services.users.FindByName(name);
+               store::ProjectStore store(services.db, services.clock);
+               std::optional<store::MemberRole> role;
+               if (user) role = TRY(store.RoleOf(project.id, user->id));
+               if (!role) {
+                 return Unexpected(ErrorCode::kNotFound,
+                                   fmt::format("'{}' is not a member of '{}'", name, project.name));
+               }
+               TRY_CTX(store.RemoveMember(project.id, user->id),
+                       fmt::format("cannot remove '{}'", name));
+               return http::Response{.status = 204};
+             });
+
+  router.Add("GET", "/api/v1/projects/{project}/pushes", Access::kAuthenticated,
+             [&services](const RouteContext& context) -> Result<http::Response> {
+               store::Project project =
+                   TRY(services.projects.Find(context.Param("project"), context.principal->user));
+               int limit = TRY(LimitParameter(context.request));
+               store::PushEventStore pushes(services.db, services.clock);
+               Json list = Json::array();
+               for (const auto& event : TRY(pushes.List(project.id, limit))) {
+                 list.push_back(PushEventView(event));
+               }
+               return JsonResponse(200, {{"pushes", list}});
              });
 }
 

@@ -19,6 +19,7 @@ void AddAllRoutes(Router& router, Services& services) {
   AddTokenRoutes(router, services);
   AddKeyRoutes(router, services);
   AddProjectRoutes(router, services);
+  AddSshRoutes(router, services);
   if (services.deployments != nullptr) {
     AddDeploymentRoutes(router, services);
     AddDomainRoutes(router, services);

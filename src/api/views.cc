@@ -32,7 +32,25 @@ Json KeyView(const store::SshKey& key) {
               {"bits", key.bits},
               {"fingerprint", key.fingerprint},
               {"public_key", key.key_type + " " + key.public_key},
-              {"created_at", TimeView(key.created_at)}};
+              {"created_at", TimeView(key.created_at)},
+              {"last_used_at", TimeView(key.last_used_at)}};
+}
+
+Json MemberView(const store::Member& member) {
+  return Json{{"user", member.user_name},
+              {"role", store::MemberRoleName(member.role)},
+              {"added_at", TimeView(member.added_at)}};
+}
+
+Json PushEventView(const store::PushEvent& event) {
+  auto commit = [](const std::string& id) { return id.empty() ? Json(nullptr) : Json(id); };
+  return Json{{"id", event.id},
+              {"ref", event.ref},
+              {"old_commit", commit(event.old_commit)},
+              {"new_commit", commit(event.new_commit)},
+              {"forced", event.forced},
+              {"user", event.user_name},
+              {"pushed_at", TimeView(event.pushed_at)}};
 }
 
 }  // namespace yard::api

@@ -492,15 +492,17 @@ Result<ProcessResult> RunChecked(const ProcessOptions& options) {
 }
 
 Result<Subprocess> Subprocess::Start(const Spawn& spawn) {
-  Fd in = TRY(OpenFile("/dev/null", O_RDONLY));
-  Fd out, err;
-  if (!spawn.stdout_path.empty()) {
+  Fd in, out, err;
+  if (spawn.stdin_fd < 0) in = TRY(OpenFile("/dev/null", O_RDONLY));
+  if (spawn.stdout_fd < 0 && !spawn.stdout_path.empty()) {
     out = TRY(OpenFile(spawn.stdout_path, O_WRONLY | O_CREAT | O_APPEND));
   }
-  if (!spawn.stderr_path.empty()) {
+  if (spawn.stderr_fd < 0 && !spawn.stderr_path.empty()) {
     err = TRY(OpenFile(spawn.stderr_path, O_WRONLY | O_CREAT | O_APPEND));
   }
-  pid_t pid = TRY(SpawnChild(spawn.options, in.get(), out.get(), err.get()));
+  auto either = [](int given, const Fd& opened) { return given >= 0 ? given : opened.get(); };
+  pid_t pid = TRY(SpawnChild(spawn.options, either(spawn.stdin_fd, in),
+                             either(spawn.stdout_fd, out), either(spawn.stderr_fd, err)));
   return Subprocess(pid);
 }
 

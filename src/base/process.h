@@ -72,6 +72,11 @@ class Subprocess {
     /// Paths the child's stdout / stderr are appended to; empty means inherit the parent's.
     std::string stdout_path;
     std::string stderr_path;
+    /// Descriptors the child gets as stdin / stdout / stderr instead of /dev/null and the paths
+    /// above, when >= 0 (PipedProcess's pipes). The caller keeps them and closes its copies.
+    int stdin_fd = -1;
+    int stdout_fd = -1;
+    int stderr_fd = -1;
   };
 
   static Result<Subprocess> Start(const Spawn& spawn);

@@ -32,6 +32,12 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation);
 void AddDomainCommands(CLI::App& app, Invocation& invocation);
 void AddServerCommand(CLI::App& app, Invocation& invocation);
 void AddStackCommands(CLI::App& app, Invocation& invocation);
+/// `yard projects members|protect|unprotect|pushes` (after AddProjectCommands).
+void AddMemberCommands(CLI::App& app, Invocation& invocation);
+/// Hidden: `yard internal git-hook pre-receive|post-receive`.
+void AddInternalCommands(CLI::App& app, Invocation& invocation);
+/// `yard ssh` and `yard ssh-config`: OpenSSH through the server's SSH gateway.
+void AddSshCommands(CLI::App& app, Invocation& invocation);
 
 /// Parses the command line and runs the chosen command. Returns the process exit code:
 /// 0 success, 1 failure, 2 usage error.

@@ -33,6 +33,12 @@ void PrintDeployment(const Json& d) {
               Coloured(fmt::format("● {} ({})", Cell(status, "phase"), colour), colour).c_str());
   std::printf("  stage %s · branch %s · commit %s\n", Cell(d, "stage").c_str(),
               Cell(d, "branch").c_str(), Short(d["commit"]).c_str());
+  if (status.contains("primary") && status["primary"].is_string()) {
+    // The service `yard ssh` reaches without a component, and how to get there.
+    const Json& ssh = d.value("ssh", Json());
+    std::printf("  primary %s%s\n", Cell(status, "primary").c_str(),
+                ssh.is_object() ? (" · " + Cell(ssh, "command")).c_str() : "");
+  }
   const Json& size = d["size"];
   if (!size["cpus"].is_null() || !size["memory_bytes"].is_null()) {
     std::printf("  size  cpus %s · memory %s\n",

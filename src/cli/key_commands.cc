@@ -63,10 +63,10 @@ Status List(Invocation& invocation) {
     PrintJson(listed);
     return Ok();
   }
-  Table table({"ID", "NAME", "TYPE", "BITS", "FINGERPRINT", "ADDED"});
+  Table table({"ID", "NAME", "TYPE", "BITS", "FINGERPRINT", "ADDED", "LAST USED"});
   for (const Json& key : listed["keys"]) {
     table.AddRow({Cell(key, "id"), Cell(key, "name"), Cell(key, "type"), Cell(key, "bits"),
-                  Cell(key, "fingerprint"), Cell(key, "created_at")});
+                  Cell(key, "fingerprint"), Cell(key, "created_at"), Cell(key, "last_used_at")});
   }
   table.Print("No SSH keys. Add one with `yard keys add`.");
   return Ok();

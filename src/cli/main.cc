@@ -57,10 +57,13 @@ int Main(int argc, char** argv) {
   AddKeyCommands(app, invocation);
   AddUserCommands(app, invocation);
   AddProjectCommands(app, invocation);
+  AddMemberCommands(app, invocation);
   AddDeploymentCommands(app, invocation);
   AddDomainCommands(app, invocation);
   AddStackCommands(app, invocation);
+  AddSshCommands(app, invocation);
   AddVersionCommand(app, invocation);
+  AddInternalCommands(app, invocation);
 
   try {
     app.parse(argc, argv);

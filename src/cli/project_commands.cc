@@ -30,6 +30,15 @@ void PrintDetails(const Json& project) {
                     ? ""
                     : (" (failed: " + Cell(project, "refresh_error") + ")").c_str());
   }
+  if (!project.value("protected_branches", Json::array()).empty()) {
+    std::string list;
+    for (const Json& branch : project["protected_branches"]) {
+      list += (list.empty() ? "" : ", ") + branch.get<std::string>();
+    }
+    std::printf("  protected  %s (force-pushes %s, deletions %s)\n", list.c_str(),
+                project.value("deny_force_push", true) ? "refused" : "allowed",
+                project.value("deny_delete", true) ? "refused" : "allowed");
+  }
   if (project["branches"].empty()) {
     std::printf("\nNo branches yet.\n");
     return;

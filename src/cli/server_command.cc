@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "cli/command.h"
 #include "server/server.h"
@@ -15,6 +17,8 @@ struct ServerFlags {
   server::ServerOptions options;
   std::string data_dir;
   std::string api = "127.0.0.1:8420";
+  std::string ssh = "127.0.0.1:2222";
+  std::string ssh_advertise;
   std::string log_level = "info";
   int request_timeout_seconds = 15;
   int refresh_interval_seconds = 300;
@@ -24,13 +28,14 @@ struct ServerFlags {
   int drain_seconds = static_cast<int>(options.drain.count());
 };
 
-// "HOST:PORT" or "[V6]:PORT"; port 0 picks a free port.
-Status ParseListen(const std::string& text, std::string& host, uint16_t& port) {
+// "HOST:PORT" or "[V6]:PORT" for `flag`; port 0 picks a free port.
+Status ParseListen(std::string_view flag, const std::string& text, std::string& host,
+                   uint16_t& port, std::string_view example) {
   size_t colon = text.rfind(':');
   auto invalid = Unexpected(ErrorCode::kUsage,
-                            fmt::format("invalid --api '{}': expected HOST:PORT, such as "
-                                        "127.0.0.1:8420 (port 0 picks a free one)",
-                                        text));
+                            fmt::format("invalid {} '{}': expected HOST:PORT, such as "
+                                        "{} (port 0 picks a free one)",
+                                        flag, text, example));
   if (colon == std::string::npos || colon == 0) return invalid;
   host = text.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
@@ -53,13 +58,56 @@ Status ParseListen(const std::string& text, std::string& host, uint16_t& port) {
   return Ok();
 }
 
+// "HOST" or "HOST:PORT" (a name or an IP address; "[V6]:PORT").
+Status ParseAdvertised(const std::string& text, std::string& host, int& port) {
+  if (text.empty()) return Ok();
+  auto invalid = Unexpected(ErrorCode::kUsage,
+                            fmt::format("invalid --ssh-advertise '{}': expected HOST or "
+                                        "HOST:PORT, such as ssh.example.com:2222",
+                                        text));
+  host = text;
+  size_t colon = text.rfind(':');
+  if (text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string::npos) return invalid;
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return invalid;
+      colon = close + 1;
+    } else {
+      colon = std::string::npos;
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    host = text.substr(0, colon);
+  } else {
+    colon = std::string::npos;  // a bare IPv6 address, or no port
+  }
+  if (colon != std::string::npos) {
+    std::string port_text = text.substr(colon + 1);
+    if (port_text.empty() || port_text.size() > 5 ||
+        port_text.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port_text) < 1 || std::stoi(port_text) > 65535) {
+      return invalid;
+    }
+    port = std::stoi(port_text);
+  }
+  if (host.empty() || host.find_first_of(" \t/@") != std::string::npos) return invalid;
+  return Ok();
+}
+
 Status Run(const ServerFlags& flags) {
   auto level = log::ParseLevel(flags.log_level);
   if (!level) return Unexpected(ErrorCode::kUsage, level.error().message);
   log::SetLevel(*level);
   server::ServerOptions options = flags.options;
   options.data_dir = flags.data_dir.empty() ? server::DefaultDataDir() : flags.data_dir;
-  TRY(ParseListen(flags.api, options.api_host, options.api_port));
+  TRY(ParseListen("--api", flags.api, options.api_host, options.api_port, "127.0.0.1:8420"));
+  options.ssh_enabled = flags.ssh != "off";
+  if (options.ssh_enabled) {
+    TRY(ParseListen("--ssh", flags.ssh, options.ssh_host, options.ssh_port, "0.0.0.0:2222"));
+  }
+  TRY(ParseAdvertised(flags.ssh_advertise, options.ssh_advertise_host,
+                      options.ssh_advertise_port));
   options.request_timeout = std::chrono::seconds(flags.request_timeout_seconds);
   options.refresh_interval = std::chrono::seconds(flags.refresh_interval_seconds);
   options.api_threads = static_cast<size_t>(flags.api_threads);
@@ -151,6 +199,13 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "Largest request body the edge passes on, in MiB (larger ones get 413)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
+  command->add_option("--ssh", flags->ssh,
+                      "Address of the SSH gateway, HOST:PORT (0.0.0.0:2222 to accept other "
+                      "machines), or off")
+      ->capture_default_str();
+  command->add_option("--ssh-advertise", flags->ssh_advertise,
+                      "HOST[:PORT] that SSH commands and URLs shown to users name (default: "
+                      "--domain, or localhost, with the gateway's port)");
   command->add_option("--drain", flags->drain_seconds,
                       "Seconds a rolled-out component's previous version keeps running after "
                       "traffic has switched to the new one, so that its requests finish")

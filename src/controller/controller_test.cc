@@ -323,6 +323,35 @@ TEST_F(ReconcilerTest, BuiltStageBuildFailureKeepsThePreviousRelease) {
   EXPECT_EQ(runtime_.builds(), builds_before) << "a failed build is not retried by itself";
 }
 
+TEST_F(ReconcilerTest, ThePrimaryServiceIsTheRunningStacks) {
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  EXPECT_EQ(reconciler.status().primary, "web");  // the first component, by default
+
+  // A commit that names the add-on but fails to build: the first release still runs.
+  git::testing::WriteFile(source_, "stackyard.yaml", std::string(kManifest) + "primary: db\n");
+  git::testing::WriteFile(source_, "web/Dockerfile", "FROM nowhere\n");
+  std::string broken = git::testing::CommitAll(source_, "primary db, broken", 1'700'000'100);
+  MUST(MUST(git::BareRepository::Open(project_.repo_path)).Fetch(source_, 60s));
+  runtime_.FailBuilds(broken.substr(0, 12), "FROM nowhere: image not known");
+  MUST(deployments_.RequestRebuild(d.id, broken, {}));
+  PassUntil(reconciler, [&] {
+    return !MUST(deployments_.ListBuilds(d.id, 10)).empty() &&
+           MUST(deployments_.ListBuilds(d.id, 10))[0].state == store::BuildState::kFailed;
+  });
+  reconciler.Pass();
+  EXPECT_EQ(reconciler.status().primary, "web");
+
+  git::testing::WriteFile(source_, "web/Dockerfile", "FROM debian\n");
+  std::string fixed = git::testing::CommitAll(source_, "fixed", 1'700'000'200);
+  MUST(MUST(git::BareRepository::Open(project_.repo_path)).Fetch(source_, 60s));
+  MUST(deployments_.RequestRebuild(d.id, fixed, {}));
+  PassUntil(reconciler, [&] { return MUST(deployments_.Find(d.id)).release_commit == fixed; });
+  reconciler.Pass();
+  EXPECT_EQ(reconciler.status().primary, "db");
+}
+
 TEST_F(ReconcilerTest, RebuildOfTheSameCommitBuildsAgainAndRollsOut) {
   store::Deployment d = Create("prod", "production");
   Reconciler reconciler(context_, d.id);

@@ -1,6 +1,8 @@
 #include "controller/fake_runtime.h"
 
 #include <fmt/core.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace yard::controller::testing {
 
@@ -210,6 +212,42 @@ Result<runtime::ExecResult> FakeRuntime::Exec(const std::string& id, const runti
     }
   }
   return runtime::ExecResult{.exit_code = 0};
+}
+
+Result<runtime::ExecStream> FakeRuntime::StartExecStream(const std::string& id,
+                                                         const runtime::ExecStreamSpec& spec) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return Unexpected(ErrorCode::kNotFound, id);
+  if (container->info.state != ContainerState::kRunning) {
+    return Unexpected(ErrorCode::kFailedPrecondition, id + " is not running");
+  }
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return Unexpected(ErrorCode::kIo, "socketpair failed");
+  }
+  close(fds[1]);
+  int code = 0;
+  for (const auto& [fragment, exit_code] : exec_exit_) {
+    if (container->info.name.find(fragment) != std::string::npos) code = exit_code;
+  }
+  std::string exec_id = fmt::format("exec-{}", next_exec_++);
+  exec_streams_[exec_id] = code;
+  return runtime::ExecStream{
+      .exec_id = exec_id, .socket = UniqueFd(fds[0]), .multiplexed = !spec.tty};
+}
+
+Status FakeRuntime::ResizeExec(const std::string& exec_id, int, int) {
+  std::lock_guard lock(mutex_);
+  if (!exec_streams_.contains(exec_id)) return Unexpected(ErrorCode::kNotFound, exec_id);
+  return Ok();
+}
+
+Result<runtime::ExecInfo> FakeRuntime::InspectExec(const std::string& exec_id) {
+  std::lock_guard lock(mutex_);
+  auto it = exec_streams_.find(exec_id);
+  if (it == exec_streams_.end()) return Unexpected(ErrorCode::kNotFound, exec_id);
+  return runtime::ExecInfo{.running = false, .exit_code = it->second};
 }
 
 Result<runtime::Stats> FakeRuntime::ContainerStats(const std::string&) { return runtime::Stats{}; }

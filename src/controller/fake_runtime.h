@@ -37,6 +37,12 @@ class FakeRuntime final : public runtime::Runtime {
   Result<std::vector<runtime::ContainerInfo>> ListContainers(const runtime::Labels& match) override;
   Result<std::string> Logs(const std::string& id, const runtime::LogOptions& options) override;
   Result<runtime::ExecResult> Exec(const std::string& id, const runtime::ExecSpec& spec) override;
+  /// The process ends at once: the stream is a socketpair whose far end is closed, and the
+  /// exit code is SetExecExit's.
+  Result<runtime::ExecStream> StartExecStream(const std::string& id,
+                                              const runtime::ExecStreamSpec& spec) override;
+  Status ResizeExec(const std::string& exec_id, int rows, int cols) override;
+  Result<runtime::ExecInfo> InspectExec(const std::string& exec_id) override;
   Result<runtime::Stats> ContainerStats(const std::string& id) override;
 
   // Test controls.
@@ -68,9 +74,11 @@ class FakeRuntime final : public runtime::Runtime {
   std::map<std::string, std::string> failing_builds_;
   std::map<std::string, int> exec_exit_;
   std::map<std::string, int> exit_on_start_;
+  std::map<std::string, int> exec_streams_;  // exec id -> exit code
   std::vector<Container> containers_;
   std::vector<runtime::NetworkInfo> networks_;
   int next_id_ = 1;
+  int next_exec_ = 1;
   int builds_ = 0;
   int creates_ = 0;
   bool removed_foreign_ = false;

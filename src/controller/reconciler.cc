@@ -106,6 +106,8 @@ Result<Reconciler::Outcome> Reconciler::Run() {
     Publish(d, nullptr);
     return Outcome{.next = ctx_.idle_interval * 5};
   }
+  // The running release's stack decides (below); before the first release, the target's.
+  if (primary_.empty() || d.release_commit.empty()) primary_ = (*stack)->primary;
   const manifest::Stage* stage = nullptr;
   for (const manifest::Stage& candidate : (*stack)->stages) {
     if (candidate.id == d.stage) stage = &candidate;
@@ -157,6 +159,7 @@ Result<Reconciler::Outcome> Reconciler::Run() {
   }
   const manifest::EnvResolution& run_env =
       d.release_commit != d.target_commit ? release_env : env;
+  primary_ = release_stack->primary;
 
   PlanInputs plan_inputs{.stack = release_stack,
                          .stage = stage,
@@ -342,6 +345,7 @@ void Reconciler::Publish(const store::Deployment& d, const std::vector<ServicePl
       }
     }
   }
+  status.primary = primary_;
   ComputePhase(inputs_, status);
   std::string phase(PhaseName(status.phase));
   std::string reason = status.reasons.empty() ? "" : status.reasons.front();

@@ -127,6 +127,7 @@ class Reconciler {
   std::optional<git::BareRepository> repository_;  // the project's, opened on first use
   std::string failed_build_;  // commit#nonce whose build failed: not retried until asked
   std::string last_phase_;
+  std::string primary_;  // of the stack that runs (or will): DeploymentStatus::primary
   // The routes last given to the edge, for the status.
   std::vector<edge::EdgeRoute> routes_;
   // The plans of the Converge in progress, for progress published from inside it.

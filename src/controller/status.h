@@ -79,6 +79,9 @@ struct DeploymentStatus {
   /// Rollouts that failed and were rolled back (PhaseInputs::rollout_errors).
   std::vector<std::string> rolled_back;
   std::string commit;  // what runs
+  /// The service `ssh DEPLOYMENT.PROJECT@...` reaches: the manifest's `primary`, else the
+  /// first component, else the first add-on.
+  std::string primary;
   /// The deployment's version (store::Deployment::version) this status reflects.
   int64_t observed_version = 0;
   int64_t observed_at = 0;

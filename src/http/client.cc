@@ -1,5 +1,6 @@
 #include "http/client.h"
 
+#include <fcntl.h>
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace yard::http {
@@ -25,6 +27,8 @@ namespace bhttp = beast::http;
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
 constexpr size_t kStreamChunkBytes = 64 * 1024;
+constexpr size_t kMaxHeadBytes = 64 * 1024;
+constexpr size_t kMaxUpgradeErrorBytes = 1024 * 1024;
 using SteadyClock = std::chrono::steady_clock;
 // Stands for "no limit" while keeping deadline arithmetic far from overflow.
 constexpr std::chrono::milliseconds kNoLimit = std::chrono::hours(24 * 365);
@@ -128,6 +132,101 @@ asio::awaitable<void> StreamingExchange(Stream& stream, bhttp::request<bhttp::st
   result = std::move(response);
 }
 
+// Reads the response head and not one byte more: it peeks at what has arrived and takes only
+// the bytes up to the blank line, so that what follows the head (a hijacked stream's first
+// output) stays in the socket for its next reader. Beast's parsers read ahead into their
+// buffer, and a socket cannot be given bytes back.
+template <typename Stream>
+asio::awaitable<beast::error_code> ReadHeadOnly(Stream& stream, std::string& head) {
+  char peeked[4096];
+  beast::error_code mode_error;
+  // So that a read finding nothing answers would_block instead of waiting outside the loop.
+  stream.non_blocking(true, mode_error);
+  if (mode_error) co_return mode_error;
+  while (true) {
+    auto [wait_error] = co_await stream.async_wait(Stream::wait_read, kAwaitable);
+    if (wait_error) co_return wait_error;
+    beast::error_code error;
+    size_t n = stream.receive(asio::buffer(peeked), Stream::message_peek, error);
+    if (error == asio::error::would_block || error == asio::error::try_again) continue;
+    if (error) co_return error;
+    if (n == 0) co_return beast::error_code(asio::error::eof);
+    size_t had = head.size();
+    head.append(peeked, n);
+    size_t end = head.find("\r\n\r\n", had >= 3 ? had - 3 : 0);
+    size_t take = end == std::string::npos ? n : end + 4 - had;
+    head.resize(had + take);
+    // What was peeked is in the socket's buffer: these reads do not wait.
+    for (size_t taken = 0; taken < take;) {
+      taken += stream.receive(asio::buffer(peeked + taken, take - taken), 0, error);
+      if (error) co_return error;
+    }
+    if (end != std::string::npos) co_return beast::error_code();
+    if (head.size() > kMaxHeadBytes) co_return beast::error_code(bhttp::error::header_limit);
+  }
+}
+
+// Sends the upgrade request and, on 101 or 2xx, releases the socket to the caller.
+template <typename Stream>
+asio::awaitable<void> UpgradeExchange(Stream& stream, bhttp::request<bhttp::string_body>& request,
+                                      std::optional<Result<UpgradedConnection>>& result) {
+  auto [write_error, written] = co_await bhttp::async_write(stream, request, kAwaitable);
+  if (write_error) {
+    result = Unexpected(ErrorCode::kIo, "send request: " + write_error.message());
+    co_return;
+  }
+  std::string head;
+  if (beast::error_code error = co_await ReadHeadOnly(stream, head); error) {
+    result = Unexpected(ErrorCode::kIo, "read response: " + error.message());
+    co_return;
+  }
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(kMaxUpgradeErrorBytes);
+  beast::error_code parse_error;
+  parser.put(asio::buffer(head), parse_error);
+  if (parse_error || !parser.is_header_done()) {
+    result = Unexpected(
+        ErrorCode::kIo,
+        "read response: " + (parse_error ? parse_error.message() : std::string("incomplete head")));
+    co_return;
+  }
+  UpgradedConnection upgraded;
+  const auto& header = parser.get();
+  upgraded.status = static_cast<int>(header.result_int());
+  upgraded.content_type = std::string(header[bhttp::field::content_type]);
+  for (const auto& field : header) {
+    upgraded.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  if (upgraded.status == 101 || (upgraded.status >= 200 && upgraded.status < 300)) {
+    beast::error_code error;
+    upgraded.socket.reset(stream.release(error));
+    if (error) {
+      result = Unexpected(ErrorCode::kIo, "take over the connection: " + error.message());
+      co_return;
+    }
+    // Asio leaves its sockets nonblocking, and does not open them close-on-exec.
+    int fd = upgraded.socket.get();
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ||
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+      result = Unexpected(ErrorCode::kIo, "take over the connection: fcntl failed");
+      co_return;
+    }
+    result = std::move(upgraded);
+    co_return;
+  }
+  if (!parser.is_done()) {
+    beast::flat_buffer buffer;
+    auto [read_error, read] = co_await bhttp::async_read(stream, buffer, parser, kAwaitable);
+    if (read_error) {
+      result = Unexpected(ErrorCode::kIo, "read response body: " + read_error.message());
+      co_return;
+    }
+  }
+  upgraded.body = std::move(parser.get().body());
+  result = std::move(upgraded);
+}
+
 }  // namespace
 
 Result<Endpoint> Endpoint::Parse(std::string_view url) {
@@ -176,10 +275,10 @@ std::string Endpoint::ToString() const {
 namespace {
 
 // Connects, runs the exchange made by `make_exchange` and enforces the time limits.
-template <typename MakeExchange>
-Result<Response> RunExchange(const Endpoint& endpoint, const ClientRequest& request,
-                             std::chrono::milliseconds timeout,
-                             std::chrono::milliseconds idle_timeout, MakeExchange make_exchange) {
+template <typename T, typename MakeExchange>
+Result<T> RunExchange(const Endpoint& endpoint, const ClientRequest& request,
+                      std::chrono::milliseconds timeout, std::chrono::milliseconds idle_timeout,
+                      MakeExchange make_exchange) {
   for (const auto& [name, value] : request.headers) {
     if ((name + value).find_first_of("\r\n") != std::string::npos) {
       return Unexpected(ErrorCode::kInvalidArgument,
@@ -187,11 +286,18 @@ Result<Response> RunExchange(const Endpoint& endpoint, const ClientRequest& requ
     }
   }
   asio::io_context io;
-  std::optional<Result<Response>> result;
+  std::optional<Result<T>> result;
   Activity activity;
   std::string host_header =
       endpoint.kind == Endpoint::Kind::kUnix ? "localhost" : endpoint.host + ":" + endpoint.port;
   auto beast_request = ToBeast(request, host_header);
+  if constexpr (std::is_same_v<T, UpgradedConnection>) {
+    // Replaces the "close" that ToBeast sets.
+    beast_request.set(bhttp::field::connection, "Upgrade");
+    if (beast_request.find(bhttp::field::upgrade) == beast_request.end()) {
+      beast_request.set(bhttp::field::upgrade, "tcp");
+    }
+  }
   auto unreachable = [&](const beast::error_code& error) {
     return Unexpected(ErrorCode::kUnavailable,
                       fmt::format("cannot reach {}: {}", endpoint.ToString(), error.message()));
@@ -271,20 +377,29 @@ Result<Response> RunExchange(const Endpoint& endpoint, const ClientRequest& requ
 }  // namespace
 
 Result<Response> Client::Send(const ClientRequest& request, std::chrono::milliseconds timeout) {
-  return RunExchange(endpoint_, request, timeout, std::chrono::milliseconds::max(),
-                     [](auto& stream, auto& beast_request, Activity&, auto& result) {
-                       return Exchange(stream, beast_request, result);
-                     });
+  return RunExchange<Response>(endpoint_, request, timeout, std::chrono::milliseconds::max(),
+                               [](auto& stream, auto& beast_request, Activity&, auto& result) {
+                                 return Exchange(stream, beast_request, result);
+                               });
 }
 
 Result<Response> Client::SendStreaming(const ClientRequest& request,
                                        std::chrono::milliseconds timeout,
                                        const BodySink& on_body_chunk,
                                        std::chrono::milliseconds idle_timeout) {
-  return RunExchange(
+  return RunExchange<Response>(
       endpoint_, request, timeout, idle_timeout,
       [&on_body_chunk](auto& stream, auto& beast_request, Activity& activity, auto& result) {
         return StreamingExchange(stream, beast_request, on_body_chunk, activity, result);
+      });
+}
+
+Result<UpgradedConnection> Client::Upgrade(const ClientRequest& request,
+                                           std::chrono::milliseconds timeout) {
+  return RunExchange<UpgradedConnection>(
+      endpoint_, request, timeout, std::chrono::milliseconds::max(),
+      [](auto& stream, auto& beast_request, Activity&, auto& result) {
+        return UpgradeExchange(stream, beast_request, result);
       });
 }
 

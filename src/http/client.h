@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "http/message.h"
 
 namespace yard::http {
@@ -36,6 +37,19 @@ struct Endpoint {
   std::string ToString() const;
 };
 
+/// A connection that another protocol took over after the response head (an engine's
+/// hijacked exec or attach stream), or the error answer that refused it.
+struct UpgradedConnection {
+  int status = 0;
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// On 101 or 2xx: the connection itself, blocking and close-on-exec. Nothing after the
+  /// response head has been read from it: the new protocol's first bytes are still there.
+  UniqueFd socket;
+  /// On any other status: the response body (the server's explanation); `socket` is empty.
+  std::string body;
+};
+
 class Client {
  public:
   explicit Client(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
@@ -58,6 +72,15 @@ class Client {
       const ClientRequest& request, std::chrono::milliseconds timeout,
       const BodySink& on_body_chunk,
       std::chrono::milliseconds idle_timeout = std::chrono::milliseconds::max());
+
+  /// Sends the request with "Connection: Upgrade" (and "Upgrade: tcp" unless the request
+  /// names a protocol) and reads the response head. 101 and 2xx hand the connection over:
+  /// servers differ (Docker answers 101; Podman 101 when asked to upgrade and 200 with the
+  /// same raw stream when not). Other statuses come back with their body, as Send does.
+  /// `timeout` bounds connecting, sending and the answer's head (and an error body).
+  /// Errors as Send.
+  Result<UpgradedConnection> Upgrade(const ClientRequest& request,
+                                     std::chrono::milliseconds timeout);
 
   const Endpoint& endpoint() const { return endpoint_; }
 

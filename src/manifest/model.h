@@ -170,6 +170,10 @@ struct Stack {
   std::vector<Service> components;
   std::vector<Service> addons;
   std::vector<Action> actions;
+  /// The service that `ssh DEPLOYMENT.PROJECT@...` reaches: a component or add-on id. The
+  /// parser fills the default: the first component, else the first add-on.
+  std::string primary;
+  Location primary_where;  // set when `primary` is written
 };
 
 std::string_view StageKindName(StageKind kind);

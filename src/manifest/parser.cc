@@ -108,8 +108,8 @@ Location SecondDocument(std::string_view text) {
 
 namespace {
 
-constexpr std::string_view kTopKeys[] = {"version",    "stages", "params",
-                                         "components", "addons", "actions"};
+constexpr std::string_view kTopKeys[] = {"version", "stages",  "params", "components",
+                                         "addons",  "actions", "primary"};
 constexpr std::string_view kStageKeys[] = {"id", "kind", "auto_stop"};
 constexpr std::string_view kParamKeys[] = {"id", "type", "values", "default", "description"};
 constexpr std::string_view kActionKeys[] = {"id", "component", "command", "description", "stages"};
@@ -347,6 +347,16 @@ void ParseStack(Reader& reader, const YAML::Node& root, Stack& stack) {
   stack.actions = ParseList<Action>(reader, top, "actions", [&](const Field& item, size_t i) {
     return ParseAction(reader, item, i);
   });
+  if (const Field* primary = top.Get("primary")) {
+    if (auto id = reader.Text(*primary, "", "primary")) {
+      stack.primary = *id;
+      stack.primary_where = primary->where;
+    }
+  } else if (!stack.components.empty()) {
+    stack.primary = stack.components.front().id;
+  } else if (!stack.addons.empty()) {
+    stack.primary = stack.addons.front().id;
+  }
   const Field* components = top.Get("components");
   const Field* addons = top.Get("addons");
   auto empty = [](const Field* f) {

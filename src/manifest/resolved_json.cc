@@ -147,6 +147,7 @@ std::string ResolvedJson(const Stack& stack) {
                        {"stages", action.stages.empty() ? all_stages : ToJson(action.stages)}});
   }
   out["actions"] = actions;
+  out["primary"] = Nullable(stack.primary);
   return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 

@@ -46,6 +46,7 @@ class Checker {
       if (repository_ != nullptr) CheckRepository(*service);
     }
     for (const Action& action : stack_.actions) CheckAction(action);
+    CheckPrimary();
   }
 
  private:
@@ -303,6 +304,24 @@ class Checker {
     }
     CheckCommand(action.command, prefix, "command");
     CheckStageList(action.stages, action.stages_where, prefix, "stages");
+  }
+
+  void CheckPrimary() {
+    if (stack_.primary_where.line == 0 || FindService(stack_.primary) != nullptr) return;
+    // Unlike imports, the platform pseudo-service is no candidate: nothing runs there.
+    std::vector<std::string_view> ids;
+    std::string list;
+    for (const Service* service : services_) {
+      ids.push_back(service->id);
+      list += (list.empty() ? "" : ", ") + service->id;
+    }
+    std::string suggestion = Suggest(stack_.primary, ids);
+    Error(stack_.primary_where, "",
+          suggestion.empty()
+              ? fmt::format("primary: no component or add-on \"{}\" (declared: {})",
+                            stack_.primary, list)
+              : fmt::format("primary: no component or add-on \"{}\"; did you mean \"{}\"?",
+                            stack_.primary, suggestion));
   }
 
   // Returns the kind, reporting when the repository cannot answer.

@@ -353,6 +353,28 @@ std::string ExecCreateBody(const ExecSpec& spec) {
   return body.dump();
 }
 
+std::string ExecStreamCreateBody(const ExecStreamSpec& spec) {
+  Json body = {
+      {"Cmd", spec.cmd},      {"AttachStdin", true},
+      {"AttachStdout", true}, {"AttachStderr", true},
+      {"Tty", spec.tty},      {"DetachKeys", spec.tty ? kTtyDetachKeys : kStreamDetachKeys}};
+  if (spec.tty) body["ConsoleSize"] = {spec.rows, spec.cols};
+  if (!spec.env.empty()) body["Env"] = EnvList(spec.env);
+  if (!spec.workdir.empty()) body["WorkingDir"] = spec.workdir;
+  if (!spec.user.empty()) body["User"] = spec.user;
+  return body.dump();
+}
+
+std::string ExecStreamStartBody(const ExecStreamSpec& spec) {
+  Json body = {{"Detach", false}, {"Tty", spec.tty}};
+  if (spec.tty) {
+    body["h"] = spec.rows;
+    body["w"] = spec.cols;
+    body["ConsoleSize"] = {spec.rows, spec.cols};
+  }
+  return body.dump();
+}
+
 std::string BuildQuery(const BuildSpec& spec, BuildLabels labels) {
   auto encode = [](std::string_view text) { return http::PercentEncode(text); };
   Json args = Json::object();
@@ -425,7 +447,9 @@ Result<ContainerInfo> ParseContainerInspect(std::string_view body) {
   info.oom_killed = Boolean(state, "OOMKilled");
   info.started_unix = ParseEngineTime(String(state, "StartedAt"));
   info.finished_unix = ParseEngineTime(String(state, "FinishedAt"));
+  info.pid = Integer(state, "Pid");
   const Json& network = Field(json, "NetworkSettings");
+  info.netns_path = String(network, "SandboxKey");
   const Json& ports = Field(network, "Ports");
   if (ports.is_object()) {
     for (const auto& [key, bindings] : ports.items()) {
@@ -546,6 +570,7 @@ Result<ExecState> ParseExecState(std::string_view body) {
   ExecState state;
   state.running = Boolean(json, "Running");
   state.exit_code = code.is_number() ? static_cast<int>(Integer(json, "ExitCode")) : -1;
+  state.pid = Integer(json, "Pid");
   return state;
 }
 

@@ -59,6 +59,31 @@ std::string NetworkCreateBody(const NetworkSpec& spec);
 /// The body of POST /containers/{id}/exec (output attached, no TTY, no stdin).
 std::string ExecCreateBody(const ExecSpec& spec);
 
+/// The detach keys of interactive execs. Podman's attach copies the client's input through a
+/// matcher for a detach sequence, with and without a TTY: a byte that arrives alone and starts
+/// the sequence is held back until the next read, and the whole sequence, each key arriving
+/// alone, ends the attach ("Error: detached from container" on stderr) while the process runs
+/// on. Its default is ctrl-p,ctrl-q: Ctrl-P (shell history) showed nothing until the next key,
+/// and a lone 0x10 then 0x11 in binary input (sftp) cut the session. An empty sequence cannot
+/// be asked for: the compat exec create drops DetachKeys "" (it then falls back to the
+/// built-in default), and the service's attach ignores containers.conf's detach_keys (both
+/// tried on Podman 4.3.1). So a sequence is chosen that nobody sends: eight lone NULs with a
+/// TTY (a lone Ctrl-@, mark in Emacs and readline, waits for the next key), and eight lone
+/// 0x1f without (0x00 would hold back scp's one-byte acknowledgements, a deadlock).
+inline constexpr std::string_view kTtyDetachKeys =
+    "ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@";
+inline constexpr std::string_view kStreamDetachKeys =
+    "ctrl-_,ctrl-_,ctrl-_,ctrl-_,ctrl-_,ctrl-_,ctrl-_,ctrl-_";
+
+/// The body of POST /containers/{id}/exec for an interactive exec (stdin attached).
+std::string ExecStreamCreateBody(const ExecStreamSpec& spec);
+
+/// The body of POST /exec/{id}/start for an interactive exec. The initial terminal size goes
+/// in twice: Podman 4.3 takes "h" and "w" and sets the size before the process starts
+/// (ConsoleSize it ignores: a first `stty size` said "0 0"); Docker takes ConsoleSize from API
+/// 1.42 and ignores what it does not know.
+std::string ExecStreamStartBody(const ExecStreamSpec& spec);
+
 /// How POST /build takes its `labels`. Docker wants a JSON object. Podman turns each label
 /// into a LABEL step in the order it iterates the object, which Go randomises, so that two
 /// identical builds miss the cache at the labels and give different images; it also accepts a
@@ -97,6 +122,7 @@ Result<std::vector<NetworkInfo>> ParseNetworkList(std::string_view body);
 struct ExecState {
   bool running = false;
   int exit_code = -1;
+  int64_t pid = 0;  // "Pid": the host pid while running, 0 after (Podman)
 };
 Result<ExecState> ParseExecState(std::string_view body);
 

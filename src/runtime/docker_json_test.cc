@@ -187,6 +187,29 @@ TEST(RequestTest, ExecCreateBody) {
                             "User":"nobody"})"));
 }
 
+TEST(RequestTest, ExecStreamBodies) {
+  ExecStreamSpec spec;
+  spec.cmd = {"/bin/sh", "-c", "cat"};
+  spec.env = {{"LANG", "C.UTF-8"}};
+  EXPECT_EQ(Json::parse(ExecStreamCreateBody(spec)),
+            Json::parse(R"({"Cmd":["/bin/sh","-c","cat"],"AttachStdin":true,"AttachStdout":true,
+                            "AttachStderr":true,"Tty":false,"Env":["LANG=C.UTF-8"],
+                            "DetachKeys":"ctrl-_,ctrl-_,ctrl-_,ctrl-_,ctrl-_,ctrl-_,ctrl-_,ctrl-_"})"));
+  EXPECT_EQ(Json::parse(ExecStreamStartBody(spec)), Json::parse(R"({"Detach":false,"Tty":false})"));
+
+  spec.tty = true;
+  spec.rows = 40;
+  spec.cols = 120;
+  spec.workdir = "/app";
+  Json create = Json::parse(ExecStreamCreateBody(spec));
+  EXPECT_EQ(create["Tty"], true);
+  EXPECT_EQ(create["ConsoleSize"], Json::parse("[40,120]"));
+  EXPECT_EQ(create["WorkingDir"], "/app");
+  EXPECT_EQ(create["DetachKeys"], "ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@,ctrl-@");
+  EXPECT_EQ(Json::parse(ExecStreamStartBody(spec)),
+            Json::parse(R"({"Detach":false,"Tty":true,"h":40,"w":120,"ConsoleSize":[40,120]})"));
+}
+
 TEST(RequestTest, BuildQuery) {
   BuildSpec spec;
   spec.tag = "localhost/stackyard/shop/web:3f2a";
@@ -259,7 +282,8 @@ constexpr std::string_view kInspectRunning = R"({
     "IPAddress": "",
     "Ports": {"8000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "43423"}], "9000/tcp": null,
               "53/udp": [{"HostIp": "127.0.0.1", "HostPort": "5353"}]},
-    "Networks": {"rtx-a": {"Aliases": ["web", "3ceb5ba4680f"], "IPAddress": "10.89.0.2"}}
+    "Networks": {"rtx-a": {"Aliases": ["web", "3ceb5ba4680f"], "IPAddress": "10.89.0.2"}},
+    "SandboxKey": "/run/netns/netns-9031fb8d-661e-65af-e335-f73b98d60282"
   }
 })";
 
@@ -277,6 +301,8 @@ TEST(AnswerTest, ContainerInspect) {
   EXPECT_EQ(info->finished_unix, 0);
   EXPECT_THAT(info->published, ElementsAre(Pair(8000, 43423)));
   EXPECT_EQ(info->ip, "10.89.0.2");
+  EXPECT_EQ(info->pid, 25307);
+  EXPECT_EQ(info->netns_path, "/run/netns/netns-9031fb8d-661e-65af-e335-f73b98d60282");
 }
 
 TEST(AnswerTest, ContainerInspectExited) {
@@ -292,6 +318,8 @@ TEST(AnswerTest, ContainerInspectExited) {
   EXPECT_EQ(info->finished_unix - info->started_unix, 17);
   EXPECT_TRUE(info->labels.empty());
   EXPECT_TRUE(info->published.empty());
+  EXPECT_EQ(info->pid, 0);
+  EXPECT_EQ(info->netns_path, "");
   EXPECT_FALSE(ParseContainerInspect(R"({"Name":"/x"})"));
 }
 
@@ -363,10 +391,12 @@ TEST(AnswerTest, ExecState) {
   ASSERT_TRUE(done);
   EXPECT_FALSE(done->running);
   EXPECT_EQ(done->exit_code, 7);
-  auto running = ParseExecState(R"({"Running":true,"ExitCode":null})");
+  EXPECT_EQ(done->pid, 0);
+  auto running = ParseExecState(R"({"Running":true,"ExitCode":null,"Pid":29475})");
   ASSERT_TRUE(running);
   EXPECT_TRUE(running->running);
   EXPECT_EQ(running->exit_code, -1);
+  EXPECT_EQ(running->pid, 29475);
 }
 
 TEST(AnswerTest, StatsFromPodmanHaveOneSample) {

@@ -30,7 +30,9 @@ namespace yard::runtime {
 ///   sent as a sorted list, a form Podman accepts and Docker does not;
 /// - a port it publishes is not held by any socket, so it picks none itself (host_ports.h);
 /// - a name in use, an object in use and a container in the wrong state are all 500s: they
-///   are told apart by message (docker::EngineError).
+///   are told apart by message (docker::EngineError);
+/// - interactive execs: ConsoleSize is ignored and the detach keys cannot be turned off
+///   (docker_json.h, ExecStreamStartBody and kTtyDetachKeys).
 class DockerRuntime final : public Runtime {
  public:
   /// `endpoint`: the engine's API, "unix:///run/podman/podman.sock" or http://HOST:PORT.
@@ -60,6 +62,9 @@ class DockerRuntime final : public Runtime {
   Result<std::vector<ContainerInfo>> ListContainers(const Labels& match) override;
   Result<std::string> Logs(const std::string& id, const LogOptions& options) override;
   Result<ExecResult> Exec(const std::string& id, const ExecSpec& spec) override;
+  Result<ExecStream> StartExecStream(const std::string& id, const ExecStreamSpec& spec) override;
+  Status ResizeExec(const std::string& exec_id, int rows, int cols) override;
+  Result<ExecInfo> InspectExec(const std::string& exec_id) override;
   Result<Stats> ContainerStats(const std::string& id) override;
 
   const http::Endpoint& endpoint() const { return endpoint_; }

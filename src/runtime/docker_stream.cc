@@ -101,23 +101,39 @@ void ProgressDecoder::AddText(std::string_view text, std::vector<Event>& events)
 }
 
 void Demuxer::Feed(std::string_view chunk) {
+  std::vector<Frame> frames;
+  frames_.Feed(chunk, frames);
+  for (const Frame& frame : frames) Append(frame.data);
+}
+
+void Demuxer::Finish() { Append(frames_.TakeIncompleteHeader()); }
+
+void Demuxer::Append(std::string_view bytes) {
+  size_t room = output_.size() < max_bytes_ ? max_bytes_ - output_.size() : 0;
+  if (bytes.size() > room) truncated_ = true;
+  output_.append(bytes.substr(0, std::min(room, bytes.size())));
+}
+
+void FrameDecoder::Feed(std::string_view chunk, std::vector<Frame>& frames) {
   constexpr size_t kHeaderBytes = 8;
-  auto plausible = [](std::string_view header) {
-    if (header.empty()) return true;
-    if (static_cast<unsigned char>(header[0]) > 2) return false;
-    for (size_t i = 1; i < std::min<size_t>(header.size(), 4); ++i) {
-      if (header[i] != 0) return false;
+  // Pieces of one stream in a row become one: a read holding many small frames of stdout
+  // gives one piece.
+  auto emit = [&](int stream, std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (!frames.empty() && frames.back().stream == stream) {
+      frames.back().data.append(bytes);
+    } else {
+      frames.push_back({stream, std::string(bytes)});
     }
-    return true;
   };
   while (!chunk.empty()) {
-    if (mode_ == Mode::kRaw) {
-      Append(chunk);
+    if (raw_) {
+      emit(1, chunk);
       return;
     }
     if (payload_left_ > 0) {
       size_t take = static_cast<size_t>(std::min<uint64_t>(payload_left_, chunk.size()));
-      Append(chunk.substr(0, take));
+      emit(stream_, chunk.substr(0, take));
       payload_left_ -= take;
       chunk.remove_prefix(take);
       continue;
@@ -125,16 +141,20 @@ void Demuxer::Feed(std::string_view chunk) {
     size_t take = std::min(kHeaderBytes - header_.size(), chunk.size());
     header_.append(chunk.substr(0, take));
     chunk.remove_prefix(take);
-    if (!plausible(header_)) {
+    bool plausible = static_cast<unsigned char>(header_[0]) <= 2;
+    for (size_t i = 1; i < std::min<size_t>(header_.size(), 4); ++i) {
+      plausible = plausible && header_[i] == 0;
+    }
+    if (!plausible) {
       // Not a frame: a TTY stream, or a broken one. Pass everything on as it is.
-      mode_ = Mode::kRaw;
+      raw_ = true;
       std::string bytes = std::move(header_);
       header_.clear();
-      Append(bytes);
+      emit(1, bytes);
       continue;
     }
     if (header_.size() < kHeaderBytes) return;
-    mode_ = Mode::kFramed;
+    stream_ = static_cast<unsigned char>(header_[0]);
     payload_left_ = 0;
     for (size_t i = 4; i < kHeaderBytes; ++i) {
       payload_left_ = (payload_left_ << 8) | static_cast<unsigned char>(header_[i]);
@@ -143,18 +163,10 @@ void Demuxer::Feed(std::string_view chunk) {
   }
 }
 
-void Demuxer::Finish() {
-  if (!header_.empty()) {
-    std::string bytes = std::move(header_);
-    header_.clear();
-    Append(bytes);
-  }
-}
-
-void Demuxer::Append(std::string_view bytes) {
-  size_t room = output_.size() < max_bytes_ ? max_bytes_ - output_.size() : 0;
-  if (bytes.size() > room) truncated_ = true;
-  output_.append(bytes.substr(0, std::min(room, bytes.size())));
+std::string FrameDecoder::TakeIncompleteHeader() {
+  std::string bytes = std::move(header_);
+  header_.clear();
+  return bytes;
 }
 
 }  // namespace yard::runtime::docker

@@ -1,7 +1,8 @@
 #pragma once
 
 // Decoders for the engine's streamed answers, fed in whatever pieces the socket delivers:
-// the JSON-lines progress of build and pull, and the multiplexed output of logs and exec.
+// the JSON-lines progress of build and pull, and the multiplexed output of logs and exec
+// (merged, or kept apart by stream for an interactive exec).
 
 #include <cstdint>
 #include <string>
@@ -36,6 +37,36 @@ class ProgressDecoder {
   std::string pending_text_;  // stream text after the last newline
 };
 
+/// One piece of a multiplexed stream's payload and the stream it belongs to.
+struct Frame {
+  int stream = 1;  // 1 stdout, 2 stderr; 0 (stdin, which Docker writes back on stdout) as sent
+  std::string data;
+};
+
+/// Splits the multiplexed output of a non-TTY exec stream into stdout and stderr as it arrives,
+/// for passing on rather than collecting (Demuxer merges the two). Headers and payloads may be
+/// split anywhere across reads: a payload is handed on in the pieces it arrives in, each with
+/// its frame's stream, and only an incomplete 8-byte header is kept back. Input that does not
+/// start like a frame is passed on as stdout from there on, as Demuxer does.
+class FrameDecoder {
+ public:
+  /// Appends the payload pieces `chunk` completes (never empty ones) to `frames`.
+  void Feed(std::string_view chunk, std::vector<Frame>& frames);
+  /// True when the input so far ends inside a frame (a header or a payload is incomplete):
+  /// at the end of the stream, output was cut short.
+  bool mid_frame() const { return !header_.empty() || payload_left_ > 0; }
+  /// True once the input was found not to be framed.
+  bool raw() const { return raw_; }
+  /// At the end of the stream: the bytes of a header cut short (to pass on as they are).
+  std::string TakeIncompleteHeader();
+
+ private:
+  bool raw_ = false;
+  std::string header_;         // bytes of a header not yet complete
+  uint64_t payload_left_ = 0;  // of the current frame
+  int stream_ = 1;             // of the current frame
+};
+
 /// Undoes the multiplexing of non-TTY log and exec streams: frames of an 8-byte header
 /// (stream 0/1/2, three zero bytes, big-endian payload size) and the payload. Output is the
 /// payloads in arrival order, stdout and stderr interleaved. Input that does not start like a
@@ -53,16 +84,13 @@ class Demuxer {
   std::string TakeOutput() { return std::move(output_); }
   bool truncated() const { return truncated_; }
   /// True once the input was found not to be framed.
-  bool raw() const { return mode_ == Mode::kRaw; }
+  bool raw() const { return frames_.raw(); }
 
  private:
-  enum class Mode { kUnknown, kFramed, kRaw };
   void Append(std::string_view bytes);
 
   size_t max_bytes_;
-  Mode mode_ = Mode::kUnknown;
-  std::string header_;         // bytes of a header not yet complete
-  uint64_t payload_left_ = 0;  // bytes of the current frame's payload still to come
+  FrameDecoder frames_;
   std::string output_;
   bool truncated_ = false;
 };

@@ -119,5 +119,83 @@ TEST(DemuxerTest, CapsOutput) {
   EXPECT_TRUE(demuxer.truncated());
 }
 
+using Piece = docker::Frame;
+
+// The pieces of one run of the decoder, with pieces of one stream in a row merged: how they
+// were cut depends on the reads, what they say must not.
+std::vector<std::pair<int, std::string>> Merged(const std::vector<Piece>& pieces) {
+  std::vector<std::pair<int, std::string>> merged;
+  for (const Piece& piece : pieces) {
+    EXPECT_FALSE(piece.data.empty());
+    if (!merged.empty() && merged.back().first == piece.stream) {
+      merged.back().second += piece.data;
+    } else {
+      merged.emplace_back(piece.stream, piece.data);
+    }
+  }
+  return merged;
+}
+
+TEST(FrameDecoderTest, KeepsStdoutAndStderrApartAtEverySplit) {
+  const std::string stream = Frame(1, "hello\n") + Frame(2, "done\n") + Frame(2, "") +
+                             Frame(1, "a") + Frame(1, "bc") + Frame(2, std::string(300, 'e'));
+  const std::vector<std::pair<int, std::string>> expected = {
+      {1, "hello\n"}, {2, "done\n"}, {1, "abc"}, {2, std::string(300, 'e')}};
+  for (size_t split = 0; split <= stream.size(); ++split) {
+    for (size_t second = split; second <= stream.size(); second += 7) {
+      FrameDecoder decoder;
+      std::vector<Piece> pieces;
+      decoder.Feed(std::string_view(stream).substr(0, split), pieces);
+      decoder.Feed(std::string_view(stream).substr(split, second - split), pieces);
+      decoder.Feed(std::string_view(stream).substr(second), pieces);
+      EXPECT_EQ(Merged(pieces), expected) << "split at " << split << " and " << second;
+      EXPECT_FALSE(decoder.mid_frame());
+      EXPECT_FALSE(decoder.raw());
+    }
+  }
+}
+
+TEST(FrameDecoderTest, HandsOnPayloadsAsTheyArrive) {
+  FrameDecoder decoder;
+  std::vector<Piece> pieces;
+  std::string frame = Frame(2, "0123456789");
+  decoder.Feed(std::string_view(frame).substr(0, 5), pieces);
+  EXPECT_TRUE(pieces.empty());
+  EXPECT_TRUE(decoder.mid_frame());
+  decoder.Feed(std::string_view(frame).substr(5, 7), pieces);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0].stream, 2);
+  EXPECT_EQ(pieces[0].data, "0123");
+  pieces.clear();
+  decoder.Feed(std::string_view(frame).substr(12), pieces);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0].data, "456789");
+  EXPECT_FALSE(decoder.mid_frame());
+}
+
+TEST(FrameDecoderTest, MergesSmallFramesOfOneStreamInOneRead) {
+  FrameDecoder decoder;
+  std::vector<Piece> pieces;
+  decoder.Feed(Frame(1, "a") + Frame(1, "b") + Frame(1, "c"), pieces);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0].data, "abc");
+}
+
+TEST(FrameDecoderTest, UnframedInputIsStdout) {
+  FrameDecoder decoder;
+  std::vector<Piece> pieces;
+  decoder.Feed("plain", pieces);
+  decoder.Feed(Frame(2, "x"), pieces);
+  EXPECT_TRUE(decoder.raw());
+  EXPECT_EQ(Merged(pieces),
+            (std::vector<std::pair<int, std::string>>{{1, "plain" + Frame(2, "x")}}));
+
+  FrameDecoder broken_later;
+  pieces.clear();
+  broken_later.Feed(Frame(1, "ok") + "\x07garbage", pieces);
+  EXPECT_TRUE(broken_later.raw());
+  EXPECT_EQ(Merged(pieces), (std::vector<std::pair<int, std::string>>{{1, "ok\x07garbage"}}));
+}
+
 }  // namespace
 }  // namespace yard::runtime::docker

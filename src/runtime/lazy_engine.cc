@@ -129,6 +129,21 @@ Result<ExecResult> LazyEngine::Exec(const std::string& id, const ExecSpec& spec)
   return driver->Exec(id, spec);
 }
 
+Result<ExecStream> LazyEngine::StartExecStream(const std::string& id, const ExecStreamSpec& spec) {
+  Runtime* driver = TRY(Get());
+  return driver->StartExecStream(id, spec);
+}
+
+Status LazyEngine::ResizeExec(const std::string& exec_id, int rows, int cols) {
+  Runtime* driver = TRY(Get());
+  return driver->ResizeExec(exec_id, rows, cols);
+}
+
+Result<ExecInfo> LazyEngine::InspectExec(const std::string& exec_id) {
+  Runtime* driver = TRY(Get());
+  return driver->InspectExec(exec_id);
+}
+
 Result<Stats> LazyEngine::ContainerStats(const std::string& id) {
   Runtime* driver = TRY(Get());
   return driver->ContainerStats(id);

@@ -42,6 +42,9 @@ class LazyEngine final : public Runtime {
   Result<std::vector<ContainerInfo>> ListContainers(const Labels& match) override;
   Result<std::string> Logs(const std::string& id, const LogOptions& options) override;
   Result<ExecResult> Exec(const std::string& id, const ExecSpec& spec) override;
+  Result<ExecStream> StartExecStream(const std::string& id, const ExecStreamSpec& spec) override;
+  Status ResizeExec(const std::string& exec_id, int rows, int cols) override;
+  Result<ExecInfo> InspectExec(const std::string& exec_id) override;
   Result<Stats> ContainerStats(const std::string& id) override;
 
  private:

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace yard::runtime {
 
@@ -142,6 +143,12 @@ struct ContainerInfo {
   /// Container port -> host port on 127.0.0.1 (published ports only).
   std::map<int, int> published;
   std::string ip;  // on the container's network, inspect only
+  /// The host pid of the container's first process while it runs; 0 otherwise. Inspect only.
+  int64_t pid = 0;
+  /// The file naming the container's network namespace (Podman with netavark:
+  /// /run/netns/netns-…, Docker: /var/run/docker/netns/…); empty when the engine names none,
+  /// for example for a container sharing the host's network. Inspect only.
+  std::string netns_path;
 };
 
 struct LogOptions {
@@ -161,6 +168,39 @@ struct ExecSpec {
 struct ExecResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr interleaved, as the process wrote them
+};
+
+/// An interactive exec: the process's stdin, stdout and stderr on one connection.
+struct ExecStreamSpec {
+  std::vector<std::string> cmd;
+  /// Added to the container's own environment.
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string workdir;  // empty: the container's
+  std::string user;     // empty: the container's
+  /// A terminal: stdout and stderr merged into it, the size below applied before the process
+  /// starts (where the engine can).
+  bool tty = false;
+  int rows = 24;
+  int cols = 80;
+};
+
+struct ExecStream {
+  std::string exec_id;
+  /// Both directions of the process's standard streams, blocking and close-on-exec. Writes
+  /// are its stdin; shutdown(SHUT_WR) is its end of input. Reads are its output, raw with a
+  /// TTY and otherwise framed (docker::FrameDecoder); EOF once it closed its output.
+  UniqueFd socket;
+  bool multiplexed = false;
+};
+
+/// An exec as the engine sees it.
+struct ExecInfo {
+  bool running = false;
+  /// Once it stopped; 128+N when a signal N ended it. -1 while running or when unknown.
+  int exit_code = -1;
+  /// The process's host pid while it runs (it leads its own session and process group); 0
+  /// once it stopped.
+  int64_t pid = 0;
 };
 
 struct Stats {
@@ -216,6 +256,16 @@ class Runtime {
   virtual Result<std::string> Logs(const std::string& id, const LogOptions& options) = 0;
   /// Runs a command in a running container and waits for it (up to spec.timeout).
   virtual Result<ExecResult> Exec(const std::string& id, const ExecSpec& spec) = 0;
+  /// Starts a command in a running container with its standard streams attached to the
+  /// returned connection, and returns once it runs. kNotFound when the container is gone,
+  /// kFailedPrecondition when it is not running. The process outlives the connection: closing
+  /// it does not end the process.
+  virtual Result<ExecStream> StartExecStream(const std::string& id, const ExecStreamSpec& spec) = 0;
+  /// Sets the terminal size of a TTY exec. kNotFound for an unknown exec, kFailedPrecondition
+  /// when it is not running.
+  virtual Status ResizeExec(const std::string& exec_id, int rows, int cols) = 0;
+  /// kNotFound when the engine does not know the exec (it forgets them a while after they end).
+  virtual Result<ExecInfo> InspectExec(const std::string& exec_id) = 0;
   virtual Result<Stats> ContainerStats(const std::string& id) = 0;
 };
 

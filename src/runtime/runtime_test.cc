@@ -360,6 +360,127 @@ TEST_F(CannedEngineTest, ExecTimesOut) {
   EXPECT_THAT(result.error().message, HasSubstr("did not finish within 1 s"));
 }
 
+// Reads a blocking socket until EOF.
+std::string ReadToEnd(int fd) {
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof(buffer))) > 0) out.append(buffer, static_cast<size_t>(n));
+  return out;
+}
+
+TEST_F(CannedEngineTest, StartExecStreamHandsOverTheHijackedStream) {
+  Serve([](const CannedRequest& request) {
+    if (request.target == "/v1.41/containers/c1/exec") {
+      Json body = Json::parse(request.body);
+      EXPECT_EQ(body["AttachStdin"], true);
+      EXPECT_EQ(body["Tty"], false);
+      return Answer(201, R"({"Id":"e1"})");
+    }
+    if (request.target == "/v1.41/exec/e1/start") {
+      // Podman's answer to an upgrade, with the first output in the same write.
+      return "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+             "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n" +
+             Frame(1, "hello\n") + Frame(2, "done\n");
+    }
+    return Answer(404, "");
+  });
+  auto stream = runtime_->StartExecStream("c1", {.cmd = {"sh", "-c", "cat; echo done >&2"}});
+  ASSERT_TRUE(stream) << stream.error().message;
+  EXPECT_EQ(stream->exec_id, "e1");
+  EXPECT_TRUE(stream->multiplexed);
+  ASSERT_TRUE(stream->socket.valid());
+  EXPECT_EQ(ReadToEnd(stream->socket.get()), Frame(1, "hello\n") + Frame(2, "done\n"));
+  EXPECT_EQ(Json::parse(engine_->requests()[1].body),
+            Json::parse(R"({"Detach":false,"Tty":false})"));
+}
+
+TEST_F(CannedEngineTest, StartExecStreamWithATerminal) {
+  Serve([](const CannedRequest& request) {
+    if (request.target == "/v1.41/containers/c1/exec") return Answer(201, R"({"Id":"e2"})");
+    if (request.target == "/v1.41/exec/e2/start") {
+      return std::string(
+          "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream"
+          "\r\n\r\n40 120\r\n");
+    }
+    return Answer(404, "");
+  });
+  auto stream = runtime_->StartExecStream(
+      "c1", {.cmd = {"stty", "size"}, .tty = true, .rows = 40, .cols = 120});
+  ASSERT_TRUE(stream) << stream.error().message;
+  EXPECT_FALSE(stream->multiplexed);
+  EXPECT_EQ(ReadToEnd(stream->socket.get()), "40 120\r\n");
+  Json start = Json::parse(engine_->requests()[1].body);
+  EXPECT_EQ(start["h"], 40);
+  EXPECT_EQ(start["w"], 120);
+}
+
+TEST_F(CannedEngineTest, StartExecStreamRefusals) {
+  Serve([](const CannedRequest& request) {
+    if (request.target == "/v1.41/containers/gone/exec") {
+      return Answer(
+          404,
+          R"({"cause":"no such container","message":"no container with name or ID \"gone\" found: no such container","response":404})");
+    }
+    if (request.target == "/v1.41/containers/stopped/exec") {
+      return Answer(
+          500,
+          R"({"cause":"container state improper","message":"can only create exec sessions on running containers: container state improper","response":500})");
+    }
+    if (request.target == "/v1.41/containers/c1/exec") return Answer(201, R"({"Id":"e3"})");
+    if (request.target == "/v1.41/exec/e3/start") {
+      return Answer(
+          500,
+          R"({"cause":"container state improper","message":"container c1 is not running: container state improper","response":500})");
+    }
+    return Answer(404, "");
+  });
+  auto gone = runtime_->StartExecStream("gone", {.cmd = {"true"}});
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  auto stopped = runtime_->StartExecStream("stopped", {.cmd = {"true"}});
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_THAT(stopped.error().message, HasSubstr("running containers"));
+  auto late = runtime_->StartExecStream("c1", {.cmd = {"true"}});
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_FALSE(runtime_->StartExecStream("c1", {}));
+}
+
+TEST_F(CannedEngineTest, ResizeAndInspectExec) {
+  Serve([](const CannedRequest& request) {
+    if (request.target == "/v1.41/exec/e1/resize?h=50&w=132") return Answer(201, "");
+    if (request.target == "/v1.41/exec/e1/json") {
+      return Answer(200, R"({"CanRemove":false,"ContainerID":"c1","ExitCode":null,"ID":"e1",
+          "OpenStderr":true,"OpenStdin":true,"OpenStdout":true,"Running":true,"Pid":29475})");
+    }
+    if (request.target == "/v1.41/exec/e2/json") {
+      return Answer(200, R"({"ExitCode":143,"ID":"e2","Running":false,"Pid":0})");
+    }
+    if (request.target == "/v1.41/exec/gone/resize?h=50&w=132") {
+      return Answer(404, R"({"message":"no such exec session gone: no such exec session"})");
+    }
+    return Answer(404, "");
+  });
+  Status resized = runtime_->ResizeExec("e1", 50, 132);
+  EXPECT_TRUE(resized) << resized.error().message;
+  EXPECT_EQ(runtime_->ResizeExec("gone", 50, 132).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(runtime_->ResizeExec("e1", 0, 80).error().code, ErrorCode::kInvalidArgument);
+
+  auto running = runtime_->InspectExec("e1");
+  ASSERT_TRUE(running) << running.error().message;
+  EXPECT_TRUE(running->running);
+  EXPECT_EQ(running->pid, 29475);
+  EXPECT_EQ(running->exit_code, -1);
+  auto done = runtime_->InspectExec("e2");
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_FALSE(done->running);
+  EXPECT_EQ(done->exit_code, 143);
+  EXPECT_EQ(done->pid, 0);
+  EXPECT_EQ(runtime_->InspectExec("e9").error().code, ErrorCode::kNotFound);
+}
+
 TEST_F(CannedEngineTest, BuildStreamsLinesAndReportsAFailedDockerfile) {
   std::string body;
   Serve([&](const CannedRequest& request) {

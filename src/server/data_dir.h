@@ -30,6 +30,11 @@ class DataDir {
   std::string BuildLogsPath() const { return fs::Join(root_, "builds"); }
   /// The server's own Podman service: socket and containers.conf.
   std::string EnginePath() const { return fs::Join(root_, "engine"); }
+  /// The SSH gateway's host keys.
+  std::string SshPath() const { return fs::Join(root_, "ssh"); }
+  /// Git hooks for pushes over SSH, and the reports they write while a push runs.
+  std::string GitHooksPath() const { return fs::Join(root_, "git/hooks"); }
+  std::string PushReportsPath() const { return fs::Join(root_, "git/pushes"); }
 
   /// A random id made on first use and kept in `installation.id`. It labels every engine
   /// object of this installation, so that two servers sharing one engine never touch each

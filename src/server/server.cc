@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <optional>
 
@@ -33,6 +34,12 @@
 #include "projects/project_service.h"
 #include "server/bootstrap.h"
 #include "server/data_dir.h"
+#include "server/ssh_directory.h"
+#include "git/hooks.h"
+#include "ssh/engine_access.h"
+#include "ssh/gateway.h"
+#include "ssh/git_service.h"
+#include "store/push_events.h"
 #include "store/migrations.h"
 
 namespace yard::server {
@@ -145,12 +152,45 @@ Status RunServer(const ServerOptions& options) {
   deployments::DeploymentService deployment_service(
       deployment_store, &controller, {.store = &domain_store, .base_domain = options.domain});
 
+  // The SSH gateway: sessions and forwards into deployments, and Git over SSH.
+  store::PushEventStore push_events(*db, clock);
+  ssh::EngineAccess engine_access(engine);
+  SshDirectory ssh_directory(users, keys, projects, deployment_store, controller, engine);
+  std::optional<ssh::GitService> git_service;
+  std::optional<ssh::Gateway> gateway;
+  std::optional<api::SshEndpoint> ssh_endpoint;
+  if (options.ssh_enabled) {
+    // The hooks run this very binary (`yard internal git-hook`).
+    std::error_code error;
+    std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
+    if (error) return Unexpected(ErrorCode::kIo, "cannot find the yard binary: " + error.message());
+    TRY_CTX(git::WriteHooks(data_dir.GitHooksPath(), self), "Git hooks");
+    git_service.emplace(projects, users, push_events,
+                        ssh::GitServiceOptions{.hooks_dir = data_dir.GitHooksPath(),
+                                               .reports_dir = data_dir.PushReportsPath()});
+    TRY(git_service->RecoverReports());
+    gateway.emplace(ssh::GatewayOptions{.host = options.ssh_host,
+                                        .port = options.ssh_port,
+                                        .host_keys_dir = data_dir.SshPath()},
+                    ssh_directory, engine_access, &*git_service, clock);
+    TRY_CTX(gateway->Start(), "SSH gateway");
+    ssh_endpoint.emplace();
+    ssh_endpoint->host = !options.ssh_advertise_host.empty() ? options.ssh_advertise_host
+                                                             : options.domain;
+    ssh_endpoint->port =
+        options.ssh_advertise_port > 0 ? options.ssh_advertise_port : gateway->port();
+    for (const ssh::HostKey& key : gateway->host_keys()) {
+      ssh_endpoint->host_keys.push_back(key.public_line);
+    }
+  }
+
   auth::Authenticator authenticator(tokens);
   api::Router router(authenticator);
   api::Services services{*db, users, tokens, keys, projects, clock};
   services.deployments = &deployment_service;
   services.deployment_store = &deployment_store;
   services.build_logs_dir = data_dir.BuildLogsPath();
+  if (ssh_endpoint) services.ssh = &*ssh_endpoint;
   api::AddAllRoutes(router, services);
 
   asio::io_context io(1);
@@ -186,10 +226,18 @@ Status RunServer(const ServerOptions& options) {
                            {"http_port", options.http_port},
                            {"https_port", options.https_port},
                            {"ca", edge_options.ca_export}}}};
+  if (gateway) {
+    info["ssh"] = {{"address", fmt::format("{}:{}", options.ssh_host, gateway->port())},
+                   {"port", gateway->port()},
+                   {"host", ssh_endpoint->host},
+                   {"host_keys", ssh_endpoint->host_keys}};
+  }
   TRY(fs::AtomicWriteFile(data_dir.ServerInfoPath(), info.dump(2) + "\n", 0644));
   log::Info("stackyard {} serving the API on {} (data dir {})", kVersion, url, data_dir.root());
 
   io.run();
+  // Sessions end first: they use the engine and the store.
+  if (gateway) gateway->Stop();
   // Workers finish their step; one in the middle of a build is left to the process exit —
   // the build is marked failed and retried at the next start.
   bool workers_done = controller.Stop(std::chrono::seconds(5));

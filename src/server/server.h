@@ -40,6 +40,14 @@ struct ServerOptions {
   int64_t max_body_bytes = 100LL << 20;
   /// How long a rolled-out component's previous version keeps running after the switch.
   std::chrono::seconds drain{10};
+  /// The SSH gateway: where it listens (port 0 picks one), and the host and port clients are
+  /// told to use (empty host: --domain, or "localhost" under the default domain; port 0: the
+  /// bound port). Off: no gateway.
+  bool ssh_enabled = true;
+  std::string ssh_host = "127.0.0.1";
+  uint16_t ssh_port = 2222;
+  std::string ssh_advertise_host;
+  int ssh_advertise_port = 0;
   /// How long in-flight requests may take to finish after SIGTERM.
   std::chrono::milliseconds shutdown_grace{10000};
 };

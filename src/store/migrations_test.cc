@@ -63,5 +63,32 @@ TEST(MigrationsTest, SchemaMigrationsAreNumberedWithoutGaps) {
   ASSERT_TRUE(Migrate(*db, migrations));
 }
 
+TEST(MigrationsTest, SshGatewayMigrationKeepsExistingRows) {
+  // Migration 5 on a database that already holds a user, a key and a project.
+  auto db = MUST(Database::Open(":memory:"));
+  ASSERT_TRUE(Migrate(*db, SchemaMigrations().first(4)));
+  ASSERT_TRUE(db->Exec(
+      "INSERT INTO users (id, name, role, created_at) VALUES (1, 'alice', 'user', 1);"
+      "INSERT INTO ssh_keys (user_id, name, key_type, public_key, fingerprint, bits, created_at)"
+      " VALUES (1, 'laptop', 'ssh-ed25519', 'AAAA', 'SHA256:x', 256, 1);"
+      "INSERT INTO projects (id, name, source_kind, repo_path, created_at, created_by)"
+      " VALUES (1, 'shop', 'hosted', '/r/shop.git', 1, 1);"));
+  ASSERT_TRUE(Migrate(*db, SchemaMigrations()));
+  EXPECT_GE(*SchemaVersion(*db), 5);
+  auto lock = db->Lock();
+  auto project = MUST(db->Prepare(
+      "SELECT protected_branches, deny_force_push, deny_delete FROM projects WHERE id = 1"));
+  ASSERT_TRUE(MUST(project.Step()));
+  EXPECT_EQ(project.ColumnText(0), "[]");
+  EXPECT_EQ(project.ColumnInt(1), 1);
+  EXPECT_EQ(project.ColumnInt(2), 1);
+  auto key = MUST(db->Prepare("SELECT last_used_at FROM ssh_keys"));
+  ASSERT_TRUE(MUST(key.Step()));
+  EXPECT_TRUE(key.ColumnIsNull(0));
+  EXPECT_TRUE(db->Exec(
+      "INSERT INTO push_events (project_id, user_id, ref, new_commit, pushed_at)"
+      " VALUES (1, 1, 'refs/heads/main', 'abc', 2)"));
+}
+
 }  // namespace
 }  // namespace yard::store

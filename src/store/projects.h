@@ -24,6 +24,8 @@ Result<SourceKind> ParseSourceKind(std::string_view name);
 enum class MemberRole { kOwner, kMember };
 
 std::string_view MemberRoleName(MemberRole role);
+/// "owner" or "member"; kInvalidArgument otherwise.
+Result<MemberRole> ParseMemberRole(std::string_view name);
 
 struct Project {
   int64_t id = 0;
@@ -35,6 +37,19 @@ struct Project {
   int64_t created_by = 0;  // user id
   std::optional<int64_t> refreshed_at;
   std::string refresh_error;  // empty when the last refresh succeeded
+  /// Branch names or globs ("release/*") that pushes over SSH may not force or delete, as the
+  /// two flags below say (git/hooks.h applies them).
+  std::vector<std::string> protected_branches;
+  bool deny_force_push = true;
+  bool deny_delete = true;
+};
+
+/// A user's membership of a project.
+struct Member {
+  int64_t user_id = 0;
+  std::string user_name;
+  MemberRole role = MemberRole::kMember;
+  int64_t added_at = 0;
 };
 
 /// The projects and project_members tables. Thread-safe.
@@ -52,6 +67,17 @@ class ProjectStore {
   Result<std::vector<Project>> ListForUser(int64_t user_id);
   /// The user's role in the project, or nullopt when not a member.
   Result<std::optional<MemberRole>> RoleOf(int64_t project_id, int64_t user_id);
+  /// Makes the user a member with `role`, or changes the role of a member. Returns true when
+  /// the user was added. kFailedPrecondition when that would leave the project without an
+  /// owner.
+  Result<bool> AddMember(int64_t project_id, int64_t user_id, MemberRole role);
+  /// kNotFound when the user is not a member; kFailedPrecondition for the last owner.
+  Status RemoveMember(int64_t project_id, int64_t user_id);
+  /// Owners first, then by name.
+  Result<std::vector<Member>> ListMembers(int64_t project_id);
+  /// Replaces the branch protection settings.
+  Status SetProtection(int64_t project_id, const std::vector<std::string>& protected_branches,
+                       bool deny_force_push, bool deny_delete);
   /// Records the outcome of a refresh; an empty error means it succeeded.
   Status RecordRefresh(int64_t project_id, const std::string& error);
   Status Delete(int64_t project_id);

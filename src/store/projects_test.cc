@@ -78,5 +78,77 @@ TEST_F(ProjectStoreTest, RecordsRefreshesAndDeletes) {
   EXPECT_EQ(projects_.Delete(shop.id).error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(ProjectStoreTest, AddsChangesAndRemovesMembers) {
+  Project shop = MUST(projects_.Create(MakeProject("shop", alice_.id)));
+  clock_.Advance(std::chrono::seconds(5));
+  EXPECT_TRUE(MUST(projects_.AddMember(shop.id, bob_.id, MemberRole::kMember)));
+  EXPECT_EQ(MUST(projects_.RoleOf(shop.id, bob_.id)), MemberRole::kMember);
+  EXPECT_EQ(MUST(projects_.ListForUser(bob_.id)).size(), 1u);
+  // Again with the same role: nothing changes; with another role: the role changes.
+  EXPECT_FALSE(MUST(projects_.AddMember(shop.id, bob_.id, MemberRole::kMember)));
+  EXPECT_FALSE(MUST(projects_.AddMember(shop.id, bob_.id, MemberRole::kOwner)));
+  EXPECT_EQ(MUST(projects_.RoleOf(shop.id, bob_.id)), MemberRole::kOwner);
+
+  auto members = MUST(projects_.ListMembers(shop.id));
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].user_name, "alice");
+  EXPECT_EQ(members[0].role, MemberRole::kOwner);
+  EXPECT_EQ(members[1].user_name, "bob");
+  EXPECT_EQ(members[1].added_at, clock_.NowUnix());
+
+  ASSERT_TRUE(projects_.AddMember(shop.id, alice_.id, MemberRole::kMember));
+  members = MUST(projects_.ListMembers(shop.id));
+  EXPECT_EQ(members[0].user_name, "bob");  // owners first
+  ASSERT_TRUE(projects_.RemoveMember(shop.id, alice_.id));
+  EXPECT_EQ(MUST(projects_.RoleOf(shop.id, alice_.id)), std::nullopt);
+  EXPECT_EQ(projects_.RemoveMember(shop.id, alice_.id).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(ProjectStoreTest, NeverLeavesAProjectWithoutAnOwner) {
+  Project shop = MUST(projects_.Create(MakeProject("shop", alice_.id)));
+  auto removed = projects_.RemoveMember(shop.id, alice_.id);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(removed.error().message.find("last owner"), std::string::npos);
+  auto demoted = projects_.AddMember(shop.id, alice_.id, MemberRole::kMember);
+  ASSERT_FALSE(demoted);
+  EXPECT_EQ(demoted.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(MUST(projects_.RoleOf(shop.id, alice_.id)), MemberRole::kOwner);
+  // With a second owner either may go.
+  MUST(projects_.AddMember(shop.id, bob_.id, MemberRole::kOwner));
+  ASSERT_TRUE(projects_.RemoveMember(shop.id, alice_.id));
+  EXPECT_FALSE(projects_.RemoveMember(shop.id, bob_.id));
+}
+
+TEST_F(ProjectStoreTest, ParsesMemberRoles) {
+  EXPECT_EQ(MUST(ParseMemberRole("owner")), MemberRole::kOwner);
+  EXPECT_EQ(MUST(ParseMemberRole("member")), MemberRole::kMember);
+  EXPECT_EQ(ParseMemberRole("admin").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ProjectStoreTest, StoresBranchProtection) {
+  Project shop = MUST(projects_.Create(MakeProject("shop", alice_.id)));
+  // Defaults: nothing protected; once protected, no force-push and no deletion.
+  EXPECT_TRUE(shop.protected_branches.empty());
+  Project found = MUST(projects_.FindByName("shop"));
+  EXPECT_TRUE(found.protected_branches.empty());
+  EXPECT_TRUE(found.deny_force_push);
+  EXPECT_TRUE(found.deny_delete);
+
+  ASSERT_TRUE(projects_.SetProtection(shop.id, {"main", "release/*"}, false, true));
+  found = MUST(projects_.FindByName("shop"));
+  EXPECT_EQ(found.protected_branches, (std::vector<std::string>{"main", "release/*"}));
+  EXPECT_FALSE(found.deny_force_push);
+  EXPECT_TRUE(found.deny_delete);
+  EXPECT_EQ(MUST(projects_.List())[0].protected_branches, found.protected_branches);
+
+  ASSERT_TRUE(projects_.SetProtection(shop.id, {}, true, false));
+  found = MUST(projects_.FindByName("shop"));
+  EXPECT_TRUE(found.protected_branches.empty());
+  EXPECT_FALSE(found.deny_delete);
+  EXPECT_EQ(projects_.SetProtection(shop.id + 100, {}, true, true).error().code,
+            ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace yard::store

@@ -126,11 +126,32 @@ CREATE TABLE domains (
 CREATE INDEX domains_deployment ON domains(deployment_id);
 )sql";
 
+// The SSH gateway: keys record their last use, projects protect branches from force-pushes
+// and deletions, and pushes over SSH are recorded (the next features act on them).
+constexpr std::string_view kSshGateway = R"sql(
+ALTER TABLE ssh_keys ADD COLUMN last_used_at INTEGER;
+ALTER TABLE projects ADD COLUMN protected_branches TEXT NOT NULL DEFAULT '[]'; -- JSON: names or globs
+ALTER TABLE projects ADD COLUMN deny_force_push INTEGER NOT NULL DEFAULT 1;    -- on protected branches
+ALTER TABLE projects ADD COLUMN deny_delete INTEGER NOT NULL DEFAULT 1;        -- on protected branches
+CREATE TABLE push_events (
+  id          INTEGER PRIMARY KEY,
+  project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  user_id     INTEGER NOT NULL REFERENCES users(id),
+  ref         TEXT NOT NULL,             -- refs/heads/main
+  old_commit  TEXT NOT NULL DEFAULT '',  -- '' when created
+  new_commit  TEXT NOT NULL DEFAULT '',  -- '' when deleted
+  forced      INTEGER NOT NULL DEFAULT 0,
+  pushed_at   INTEGER NOT NULL
+);
+CREATE INDEX push_events_project ON push_events(project_id, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "users and credentials", kUsersAndCredentials},
     Migration{2, "projects", kProjects},
     Migration{3, "deployments", kDeployments},
     Migration{4, "custom domains", kDomains},
+    Migration{5, "ssh gateway", kSshGateway},
 };
 
 }  // namespace

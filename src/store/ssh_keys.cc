@@ -8,7 +8,7 @@ namespace yard::store {
 namespace {
 
 constexpr std::string_view kColumns =
-    "id, user_id, name, key_type, public_key, fingerprint, bits, created_at";
+    "id, user_id, name, key_type, public_key, fingerprint, bits, created_at, last_used_at";
 
 SshKey ReadKey(const Statement& row) {
   return SshKey{
@@ -20,6 +20,7 @@ SshKey ReadKey(const Statement& row) {
       .fingerprint = row.ColumnText(5),
       .bits = static_cast<int>(row.ColumnInt(6)),
       .created_at = row.ColumnInt(7),
+      .last_used_at = row.ColumnOptionalInt(8),
   };
 }
 
@@ -92,6 +93,18 @@ Status SshKeyStore::Remove(int64_t user_id, const std::string& id_or_fingerprint
                       fmt::format("no key '{}' in your profile", id_or_fingerprint));
   }
   return Ok();
+}
+
+Status SshKeyStore::TouchLastUsed(const SshKey& key, int64_t granularity_seconds) {
+  int64_t now = clock_.NowUnix();
+  if (key.last_used_at && now - *key.last_used_at < granularity_seconds) return Ok();
+  auto lock = db_.Lock();
+  // The condition again in SQL: logins on several connections at once may all have read the
+  // same old value; only the first of them writes.
+  auto update = TRY(db_.Prepare(
+      "UPDATE ssh_keys SET last_used_at = ? WHERE id = ? "
+      "AND (last_used_at IS NULL OR last_used_at <= ?)"));
+  return update.BindAll(now, key.id, now - granularity_seconds).Run();
 }
 
 }  // namespace yard::store

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct SshKey {
   std::string fingerprint;
   int bits = 0;
   int64_t created_at = 0;
+  std::optional<int64_t> last_used_at;  // last SSH login with it; nullopt: never
 };
 
 /// The ssh_keys table. A key (by fingerprint) belongs to at most one user, since the SSH
@@ -35,6 +37,9 @@ class SshKeyStore {
   Result<SshKey> FindByFingerprint(const std::string& fingerprint);
   /// Removes the user's key with this id or fingerprint; kNotFound otherwise.
   Status Remove(int64_t user_id, const std::string& id_or_fingerprint);
+  /// Records a login with `key` (as read by FindByFingerprint). Writes at most once per
+  /// `granularity_seconds` per key, so that a busy key does not cost a disk write per login.
+  Status TouchLastUsed(const SshKey& key, int64_t granularity_seconds = 60);
 
  private:
   Database& db_;

@@ -67,5 +67,27 @@ TEST_F(SshKeyStoreTest, RemovesByIdOrFingerprintOnlyForTheOwner) {
   EXPECT_EQ(keys_.Remove(alice_.id, "").error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(SshKeyStoreTest, TouchLastUsedWritesAtMostOnceAMinute) {
+  MUST(keys_.Add(MakeKey(alice_.id, "SHA256:one")));
+  SshKey key = MUST(keys_.FindByFingerprint("SHA256:one"));
+  EXPECT_EQ(key.last_used_at, std::nullopt);
+  int64_t first = clock_.NowUnix();
+  ASSERT_TRUE(keys_.TouchLastUsed(key));
+  EXPECT_EQ(MUST(keys_.FindByFingerprint("SHA256:one")).last_used_at, first);
+
+  // A stale copy (read before the first login wrote) does not write again within the minute.
+  clock_.Advance(std::chrono::seconds(30));
+  ASSERT_TRUE(keys_.TouchLastUsed(key));
+  key = MUST(keys_.FindByFingerprint("SHA256:one"));
+  EXPECT_EQ(key.last_used_at, first);
+  ASSERT_TRUE(keys_.TouchLastUsed(key));
+  EXPECT_EQ(MUST(keys_.FindByFingerprint("SHA256:one")).last_used_at, first);
+
+  clock_.Advance(std::chrono::seconds(31));
+  ASSERT_TRUE(keys_.TouchLastUsed(key));
+  EXPECT_EQ(MUST(keys_.FindByFingerprint("SHA256:one")).last_used_at, clock_.NowUnix());
+  EXPECT_EQ(MUST(keys_.ListForUser(alice_.id))[0].last_used_at, clock_.NowUnix());
+}
+
 }  // namespace
 }  // namespace yard::store

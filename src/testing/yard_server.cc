@@ -44,6 +44,7 @@ std::string Trim(std::string text) {
 struct ServerInfo {
   std::string api;
   uint16_t port = 0;
+  int ssh_port = 0;  // 0: the gateway is off
 };
 
 std::optional<ServerInfo> ReadServerInfo(const std::string& path, pid_t pid) {
@@ -64,6 +65,10 @@ std::optional<ServerInfo> ReadServerInfo(const std::string& path, pid_t pid) {
   const char* end = info.api.data() + info.api.size();
   auto [ptr, error] = std::from_chars(begin, end, info.port);
   if (error != std::errc() || ptr != end) return std::nullopt;
+  if (json.contains("ssh") && json["ssh"].is_object() && json["ssh"].contains("port") &&
+      json["ssh"]["port"].is_number_integer()) {
+    info.ssh_port = json["ssh"]["port"].get<int>();
+  }
   return info;
 }
 
@@ -176,6 +181,12 @@ Result<std::unique_ptr<YardServer>> YardServer::Start(Options options) {
       spawn.options.argv.push_back(arg);
     }
   }
+  // The SSH gateway on a free port, unless the test chose.
+  if (std::find(options.extra_args.begin(), options.extra_args.end(), "--ssh") ==
+      options.extra_args.end()) {
+    spawn.options.argv.push_back("--ssh");
+    spawn.options.argv.push_back("127.0.0.1:0");
+  }
   // Nothing from the developer's environment should change what the server does.
   spawn.options.env = {{"HOME", temp->path()},
                        {"XDG_CONFIG_HOME", temp->File("config")},
@@ -211,6 +222,7 @@ Result<std::unique_ptr<YardServer>> YardServer::Start(Options options) {
   server->port_ = info->port;
   server->http_port_ = http_port;
   server->https_port_ = https_port;
+  server->ssh_port_ = info->ssh_port;
 
   auto token = fs::ReadFile(server->admin_token_path());
   if (!token) return fail("cannot read admin.token: " + token.error().message);

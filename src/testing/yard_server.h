@@ -73,6 +73,8 @@ class YardServer {
   /// The edge's ports (0 when the test passed its own --https-port).
   int http_port() const { return http_port_; }
   int https_port() const { return https_port_; }
+  /// The SSH gateway's port (0 when it is off).
+  int ssh_port() const { return ssh_port_; }
   /// DATA_DIR/ca.pem: the root of the edge's internal CA, once it exists.
   std::string ca_path() const { return data_dir_ + "/ca.pem"; }
   /// The admin token read from admin.token at start, without the newline.
@@ -106,6 +108,7 @@ class YardServer {
   uint16_t port_ = 0;
   int http_port_ = 0;
   int https_port_ = 0;
+  int ssh_port_ = 0;
   std::string admin_token_;
 };
 
