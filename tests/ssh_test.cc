@@ -86,6 +86,32 @@ TEST_F(SshTest, ShellExecCopiesAndForwardsInADevelopmentDeployment) {
   EXPECT_EQ(command.stdout_data, "/app/web\n");
   EXPECT_THAT(command.stderr_data, HasSubstr("oops"));
 
+  // Input the command never reads does not cost its output or its status.
+  auto unread = RunTool(
+      [&] {
+        std::vector<std::string> argv = {"ssh"};
+        for (const std::string& option : Options(key_)) argv.push_back(option);
+        argv.insert(argv.end(), {"-p", std::to_string(server_->ssh_port()), "dev.ssh@127.0.0.1",
+                                 "echo done; exit 5"});
+        return argv;
+      }(),
+      std::string(200000, 'x'));
+  EXPECT_EQ(unread.exit_code, 5) << unread.stderr_data;
+  EXPECT_EQ(unread.stdout_data, "done\n") << unread.stderr_data;
+
+  // An interactive login shell, driven by scripted input: the right container and folder.
+  auto shell = RunTool(
+      [&] {
+        std::vector<std::string> argv = {"ssh"};
+        for (const std::string& option : Options(key_)) argv.push_back(option);
+        argv.insert(argv.end(), {"-tt", "-p", std::to_string(server_->ssh_port()),
+                                 "dev.ssh@127.0.0.1"});
+        return argv;
+      }(),
+      "echo \"in $STACKYARD_SERVICE at $(pwd)\"; exit 4\n");
+  EXPECT_EQ(shell.exit_code, 4) << shell.stderr_data;
+  EXPECT_THAT(shell.stdout_data, HasSubstr("in web at /app/web"));
+
   // A terminal with its size, and input through it.
   auto terminal = Ssh("dev.ssh", {"stty size; tty"}, {"-tt"});
   EXPECT_EQ(terminal.exit_code, 0) << terminal.stderr_data;
@@ -152,6 +178,28 @@ TEST_F(SshTest, ShellExecCopiesAndForwardsInADevelopmentDeployment) {
        .stdin_data = std::string("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8),
        .timeout = 60s}));
   EXPECT_EQ(postgres.stdout_data, "N") << postgres.stderr_data;
+  // ssh -L: a local port that leads to the container's loopback, as IDEs use it.
+  int local_port = MUST(testing::FreePort());
+  std::vector<std::string> tunnel_argv = {"ssh"};
+  for (const std::string& option : Options(key_)) tunnel_argv.push_back(option);
+  tunnel_argv.insert(tunnel_argv.end(),
+                     {"-N", "-o", "ExitOnForwardFailure=yes", "-L",
+                      fmt::format("127.0.0.1:{}:localhost:7000", local_port), "-p",
+                      std::to_string(server_->ssh_port()), "dev.ssh@127.0.0.1"});
+  Subprocess::Spawn spawn;
+  spawn.options.argv = tunnel_argv;
+  spawn.options.die_with_parent = true;
+  auto tunnel = MUST(Subprocess::Start(spawn));
+  std::string through_tunnel;
+  for (int attempt = 0; attempt < 100 && through_tunnel.empty(); ++attempt) {
+    through_tunnel =
+        RunTool({"bash", "-c", fmt::format("exec 3<>/dev/tcp/127.0.0.1/{} && cat <&3", local_port)})
+            .stdout_data;
+    if (through_tunnel.empty()) std::this_thread::sleep_for(100ms);
+  }
+  tunnel.Terminate(2s);
+  EXPECT_EQ(through_tunnel, "hello from the container's localhost\n");
+
   // Nothing outside the deployment.
   auto outside = Ssh("dev.ssh", {}, {"-W", "10.0.0.1:80"});
   EXPECT_NE(outside.exit_code, 0);
