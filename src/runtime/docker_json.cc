@@ -203,6 +203,17 @@ std::vector<std::string> RealTags(const Json& value) {
   return tags;
 }
 
+// What every exec shares: the command, its variables, directory and user, output attached.
+Json ExecBody(const std::vector<std::string>& cmd,
+              const std::vector<std::pair<std::string, std::string>>& env,
+              const std::string& workdir, const std::string& user) {
+  Json body = {{"Cmd", cmd}, {"AttachStdout", true}, {"AttachStderr", true}};
+  if (!env.empty()) body["Env"] = EnvList(env);
+  if (!workdir.empty()) body["WorkingDir"] = workdir;
+  if (!user.empty()) body["User"] = user;
+  return body;
+}
+
 }  // namespace
 
 // ---- Errors -------------------------------------------------------------------------------
@@ -342,26 +353,18 @@ std::string NetworkCreateBody(const NetworkSpec& spec) {
 }
 
 std::string ExecCreateBody(const ExecSpec& spec) {
-  Json body = {{"Cmd", spec.cmd},
-               {"AttachStdin", false},
-               {"AttachStdout", true},
-               {"AttachStderr", true},
-               {"Tty", false}};
-  if (!spec.env.empty()) body["Env"] = EnvList(spec.env);
-  if (!spec.workdir.empty()) body["WorkingDir"] = spec.workdir;
-  if (!spec.user.empty()) body["User"] = spec.user;
+  Json body = ExecBody(spec.cmd, spec.env, spec.workdir, spec.user);
+  body["AttachStdin"] = false;
+  body["Tty"] = false;
   return body.dump();
 }
 
 std::string ExecStreamCreateBody(const ExecStreamSpec& spec) {
-  Json body = {
-      {"Cmd", spec.cmd},      {"AttachStdin", true},
-      {"AttachStdout", true}, {"AttachStderr", true},
-      {"Tty", spec.tty},      {"DetachKeys", spec.tty ? kTtyDetachKeys : kStreamDetachKeys}};
+  Json body = ExecBody(spec.cmd, spec.env, spec.workdir, spec.user);
+  body["AttachStdin"] = true;
+  body["Tty"] = spec.tty;
+  body["DetachKeys"] = spec.tty ? kTtyDetachKeys : kStreamDetachKeys;
   if (spec.tty) body["ConsoleSize"] = {spec.rows, spec.cols};
-  if (!spec.env.empty()) body["Env"] = EnvList(spec.env);
-  if (!spec.workdir.empty()) body["WorkingDir"] = spec.workdir;
-  if (!spec.user.empty()) body["User"] = spec.user;
   return body.dump();
 }
 

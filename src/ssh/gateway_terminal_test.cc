@@ -275,6 +275,19 @@ class GatewayTerminalTest : public GatewayTest {
     ASSERT_TRUE(started) << started.error().message;
   }
 
+  // Starts a command that runs until it is ended and returns its pid: the shell the fake
+  // started ($$), the leader of the command's process group.
+  pid_t StartEndlessCommand(LibsshClient& client, const std::string& pid_file) {
+    StartCommand(client, "echo $$ > " + pid_file + "; echo ready; while :; do sleep 0.1; done");
+    if (::testing::Test::HasFatalFailure()) return -1;
+    EXPECT_TRUE(client.ReadUntil("ready\n", 60s)) << client.output();
+    auto text = fs::ReadFile(pid_file);
+    if (!text) return -1;
+    pid_t pid = std::stoi(*text);
+    EXPECT_EQ(::kill(pid, 0), 0) << "the command should still run";
+    return pid;
+  }
+
   // Whether process `pid` (a child of this test binary: the fake runs commands as its own
   // children, and reaps them) is gone within `limit`.
   static bool GoneWithin(pid_t pid, std::chrono::milliseconds limit) {
@@ -358,27 +371,18 @@ TEST_F(GatewayTerminalTest, SignalsOutsideTheAllowListAreNotSent) {
 
 TEST_F(GatewayTerminalTest, ClosingTheChannelHangsUpTheCommand) {
   StartGateway();
-  std::string pid_file = dir_.File("pid");
   LibsshClient client;
-  // $$ is the shell the fake started, the leader of the command's process group.
-  ASSERT_NO_FATAL_FAILURE(
-      StartCommand(client, "echo $$ > " + pid_file + "; echo ready; while :; do sleep 0.1; done"));
-  ASSERT_TRUE(client.ReadUntil("ready\n", 60s)) << client.output();
-  pid_t pid = std::stoi(MUST(fs::ReadFile(pid_file)));
-  ASSERT_EQ(::kill(pid, 0), 0) << "the command should still run";
+  pid_t pid = StartEndlessCommand(client, dir_.File("pid"));
+  ASSERT_GT(pid, 0);
   client.CloseChannel();
   EXPECT_TRUE(GoneWithin(pid, 60s)) << "process " << pid << " outlived its channel";
 }
 
 TEST_F(GatewayTerminalTest, ADroppedConnectionHangsUpTheCommand) {
   StartGateway();
-  std::string pid_file = dir_.File("pid");
   LibsshClient client;
-  ASSERT_NO_FATAL_FAILURE(
-      StartCommand(client, "echo $$ > " + pid_file + "; echo ready; while :; do sleep 0.1; done"));
-  ASSERT_TRUE(client.ReadUntil("ready\n", 60s)) << client.output();
-  pid_t pid = std::stoi(MUST(fs::ReadFile(pid_file)));
-  ASSERT_EQ(::kill(pid, 0), 0) << "the command should still run";
+  pid_t pid = StartEndlessCommand(client, dir_.File("pid"));
+  ASSERT_GT(pid, 0);
   client.Drop();
   EXPECT_TRUE(GoneWithin(pid, 60s)) << "process " << pid << " outlived its connection";
 }
