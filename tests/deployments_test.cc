@@ -49,6 +49,43 @@ TEST_F(DeploymentsTest, DevelopmentDeploymentReloadsEditsAndKeepsThemAcrossResta
   EXPECT_EQ(ContainersOf("web").size(), 1u);
 }
 
+TEST_F(DeploymentsTest, DevelopmentDeploymentTakesPushesWhenCleanAndKeepsLocalEdits) {
+  Json d = Yard({"deployments", "create", "hello/dev", "--stage", "development", "--wait"});
+  ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);
+  std::string address = WebAddress(d);
+  std::string code = server_->data_dir() + "/volumes/hello/dev/code";
+
+  // A push while the code volume is clean: it fast-forwards, and the dev server shows it.
+  std::string page_path = source_ + "/web/templates/index.html";
+  std::string page = MUST(fs::ReadFile(page_path));
+  git::testing::WriteFile(source_, "web/templates/index.html", page + "\n<p>pushed to main</p>\n");
+  git::testing::CommitAll(source_, "a pushed change", 1'700'000'100);
+  Yard({"projects", "refresh", "hello"});
+  EXPECT_NE(PageWith(address, "pushed to main").find("pushed to main"), std::string::npos);
+  d = Yard({"deployments", "show", "hello/dev", "--wait"});
+  EXPECT_EQ(d["status"]["code"]["state"], "fast_forwarded") << d.dump(2);
+
+  // Someone edits in the code volume; the next push is not applied, and the status says why.
+  std::string edited = code + "/web/templates/index.html";
+  std::string local = MUST(fs::ReadFile(edited)) + "\n<p>a local edit</p>\n";
+  ASSERT_TRUE(fs::AtomicWriteFile(edited, local));
+  git::testing::WriteFile(source_, "web/NOTES.md", "pushed while someone was editing\n");
+  git::testing::CommitAll(source_, "another change", 1'700'000'200);
+  Yard({"projects", "refresh", "hello"});
+  auto deadline = std::chrono::steady_clock::now() + 2min;
+  while (std::chrono::steady_clock::now() < deadline) {
+    d = Yard({"deployments", "show", "hello/dev"});
+    if (d["status"]["code"]["state"] == "diverged") break;
+    std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_EQ(d["status"]["code"]["state"], "diverged") << d.dump(2);
+  EXPECT_EQ(d["status"]["code"]["behind"], 1) << d.dump(2);
+  EXPECT_EQ(d["status"]["code"]["uncommitted"][0], "web/templates/index.html") << d.dump(2);
+  EXPECT_EQ(MUST(fs::ReadFile(edited)), local) << "the local edit is intact";
+  EXPECT_FALSE(fs::Exists(code + "/web/NOTES.md")) << "nothing was brought in";
+  EXPECT_NE(PageWith(address, "a local edit").find("a local edit"), std::string::npos);
+}
+
 TEST_F(DeploymentsTest, BuiltDeploymentStartsFreshButKeepsDatabaseData) {
   Json d = Yard({"deployments", "create", "hello/prod", "--stage", "production", "--wait"});
   ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);

@@ -3,25 +3,15 @@
 // zero-downtime rollouts (and their rollback), a Caddy killed and brought back, and a custom
 // domain certified by a real ACME server (Pebble on loopback).
 
-#include <atomic>
-#include <ctime>
 #include <fstream>
 
-#include <fmt/chrono.h>
-
-#include "deployment_test_base.h"
-#include "https_client.h"
+#include "edge_site_fixture.h"
 #include "testing/temp_dir.h"
 
 namespace yard {
 namespace {
 
-using testing::HttpsGet;
-using testing::HttpsTarget;
-
-// The stack of tests/testdata/edge-site: component `web` (a Perl server answering
-// "version N"), endpoint `app`.
-class EdgeTest : public DeploymentTestBase {
+class EdgeTest : public EdgeSiteTest {
  protected:
   std::vector<std::string> ExtraArgs() override {
     return {"--drain", "1", "--proxy-timeout", "2", "--max-body", "1"};
@@ -38,51 +28,6 @@ class EdgeTest : public DeploymentTestBase {
     argv.push_back(fmt::format("https://{}:{}{}", host, server_->https_port(), path));
     ProcessResult result = RunTool(argv);
     return std::atoi(result.stdout_data.c_str());
-  }
-
-  void SetUp() override {
-    DeploymentTestBase::SetUp();
-    if (HasFatalFailure()) return;
-    SetUpProject("site", "tests/testdata/edge-site");
-  }
-
-  HttpsTarget Target(const std::string& host) {
-    return {.host = host, .port = server_->https_port(), .ca_file = server_->ca_path()};
-  }
-
-  // The generated hostname of endpoint `app`, from `show`.
-  static std::string AppHost(const Json& d) {
-    if (!d.contains("endpoints") || d["endpoints"].empty()) return "";
-    return d["endpoints"][0]["hosts"][0]["name"];
-  }
-
-  // GET https://HOST/PATH until the body contains `want` (bounded, not a timing check).
-  std::string BodyWith(const HttpsTarget& target, const std::string& path, const std::string& want,
-                       std::chrono::seconds limit = 60s) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    std::string last;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto response = HttpsGet(target, path);
-      last = response ? response->body : response.error().message;
-      if (response && last.find(want) != std::string::npos) return last;
-      std::this_thread::sleep_for(250ms);
-    }
-    return last;
-  }
-
-  // Commits `dockerfile` as web/Dockerfile on main and rebuilds deployment `name`.
-  void ShipDockerfile(const std::string& name, const std::string& dockerfile, int64_t when) {
-    git::testing::WriteFile(source_, "web/Dockerfile", dockerfile);
-    git::testing::CommitAll(source_, "a new version", when);
-    Yard({"projects", "refresh", project_});
-    Yard({"deployments", "rebuild", project_ + "/" + name});
-  }
-
-  static std::string Dockerfile(const std::string& version, bool healthy) {
-    return fmt::format(
-        "FROM docker.io/library/debian:bookworm-slim\nCOPY server.pl /server.pl\n"
-        "ENV VERSION={} HEALTHY={}\nCMD [\"perl\", \"/server.pl\"]\n",
-        version, healthy ? "yes" : "no");
   }
 };
 
@@ -197,79 +142,33 @@ TEST_F(EdgeTest, BrokenDeploymentDoesNotDisturbAnother) {
 // builds the next version and runs other tests, and a 2 s proxy timeout would turn a busy
 // moment into a 504. A request sent to a retired container still fails, at once (refused)
 // or after the timeout.
-class EdgeRolloutTest : public EdgeTest {
+class EdgeRolloutTest : public EdgeSiteTest {
  protected:
   std::vector<std::string> ExtraArgs() override {
     return {"--drain", "1", "--proxy-timeout", "30"};
   }
 };
 
+// A push of a new commit to the followed branch: built and rolled out with no failed request;
+// then a version that fails its health check is rolled back while the previous one serves.
 TEST_F(EdgeRolloutTest, RolloutDropsNoRequestAndAFailedOneRollsBack) {
   Json d = Yard({"deployments", "create", "site/prod", "--stage", "production", "--wait"});
   ASSERT_EQ(d["status"]["colour"], "green") << d.dump(2);
   HttpsTarget target = Target(AppHost(d));
   ASSERT_EQ(BodyWith(target, "/", "version 1"), "version 1\n");
+  RequestLoop loop(target);
 
-  // A client sends requests without a pause, one connection each, for the whole test.
-  std::atomic<bool> stop = false;
-  std::atomic<int> sent = 0;
-  std::mutex mutex;
-  std::vector<std::string> failures;
-  std::map<std::string, int> bodies;
-  auto started = std::chrono::steady_clock::now();
-  std::time_t started_utc = std::time(nullptr);
-  std::thread client([&] {
-    while (!stop) {
-      auto since_start = [&] {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - started)
-            .count();
-      };
-      auto sent_at = since_start();
-      auto response = HttpsGet(target, "/");
-      ++sent;
-      std::lock_guard lock(mutex);
-      if (!response) {
-        failures.push_back(fmt::format("sent {} ms after the start, failed at {} ms: {}", sent_at,
-                                       since_start(), response.error().message));
-      } else if (response->status != 200) {
-        failures.push_back(fmt::format("sent {} ms after the start, answered at {} ms: HTTP {}: {}",
-                                       sent_at, since_start(), response->status, response->body));
-      } else {
-        ++bodies[response->body];
-      }
-    }
-  });
-  struct Join {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~Join() {
-      stop = true;
-      if (thread.joinable()) thread.join();
-    }
-  } join{stop, client};
-  auto seen = [&](const std::string& body) {
-    std::lock_guard lock(mutex);
-    return bodies[body];
-  };
-
-  // Version 2 rolls out: the client sees it, and never an error.
-  ShipDockerfile("prod", Dockerfile("2", true), 1'700'000'100);
+  // Version 2 is pushed: the client sees it, and never an error.
+  ShipDockerfile(Dockerfile("2", true), 1'700'000'100);
   d = Yard({"deployments", "show", "site/prod", "--wait"});
   EXPECT_EQ(d["status"]["colour"], "green") << d.dump(2);
-  int before = seen("version 2\n");
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (seen("version 2\n") < before + 20 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_GT(seen("version 1\n"), 0);
-  EXPECT_GE(seen("version 2\n"), before + 20);
+  EXPECT_TRUE(loop.WaitForMore("version 2\n", 20));
+  EXPECT_GT(loop.Seen("version 1\n"), 0);
   EXPECT_EQ(ContainersOf("web").size(), 1u) << "the previous version was retired";
 
   // Version 3 fails its health check: rolled back, version 2 serves throughout.
-  int version2 = seen("version 2\n");
-  ShipDockerfile("prod", Dockerfile("3", false), 1'700'000'200);
-  deadline = std::chrono::steady_clock::now() + 5min;
+  ShipDockerfile(Dockerfile("3", false), 1'700'000'200);
+  auto deadline = std::chrono::steady_clock::now() + 5min;
   while (std::chrono::steady_clock::now() < deadline) {
     d = Yard({"deployments", "show", "site/prod"});
     if (!d["status"]["rolled_back"].empty()) break;
@@ -281,20 +180,13 @@ TEST_F(EdgeRolloutTest, RolloutDropsNoRequestAndAFailedOneRollsBack) {
   ProcessResult waited = RunYardFor(60s, AsAdmin({"deployments", "show", "site/prod", "--wait"}));
   EXPECT_NE(waited.exit_code, 0) << "--wait reports the rollback";
   EXPECT_NE(waited.stderr_data.find("rolled back"), std::string::npos) << waited.stderr_data;
-  while (seen("version 2\n") < version2 + 20 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(100ms);
-  }
+  EXPECT_TRUE(loop.WaitForMore("version 2\n", 20));
   EXPECT_EQ(ContainersOf("web").size(), 1u);
 
-  stop = true;
-  client.join();
-  std::lock_guard lock(mutex);
-  EXPECT_TRUE(failures.empty()) << failures.size() << " of " << sent << " requests failed; first: "
-                                << failures.front() << "\nthe client started at "
-                                << fmt::format("{:%H:%M:%S}", fmt::gmtime(started_utc))
-                                << " UTC\nserver log:\n" << server_->log();
-  EXPECT_EQ(bodies.count("version 3\n"), 0u) << "the failing version never got traffic";
-  EXPECT_GT(sent.load(), 100);
+  loop.Stop();
+  EXPECT_TRUE(loop.failures().empty()) << loop.Report() << "\nserver log:\n" << server_->log();
+  EXPECT_EQ(loop.Seen("version 3\n"), 0) << "the failing version never got traffic";
+  EXPECT_GT(loop.sent(), 100);
 }
 
 TEST_F(EdgeTest, KilledCaddyIsRestartedAndRoutesComeBack) {

@@ -5,11 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "api/router.h"
 #include "base/clock.h"
+#include "deployments/delivery.h"
 #include "deployments/deployment_service.h"
 #include "projects/project_service.h"
 #include "store/api_tokens.h"
@@ -34,10 +36,16 @@ struct Services {
   projects::ProjectService& projects;
   const Clock& clock;
   deployments::DeploymentService* deployments = nullptr;
+  /// Builds, releases, rollback, promotion, branch following (deployments/delivery.h).
+  deployments::Delivery* delivery = nullptr;
   store::DeploymentStore* deployment_store = nullptr;
   std::string build_logs_dir;
   /// Null when the gateway is off.
   const SshEndpoint* ssh = nullptr;
+  /// Schedules a fetch of a mirrored project's source, and the deploys that new commits on
+  /// followed branches lead to; returns at once (a webhook's sender waits for no fetch).
+  /// Empty in tests that do not need it.
+  std::function<void(int64_t project_id)> request_refresh;
 };
 
 /// GET /healthz and GET /api/v1/version.
@@ -56,6 +64,13 @@ void AddProjectRoutes(Router& router, Services& services);
 void AddDeploymentRoutes(Router& router, Services& services);
 /// /api/v1/projects/{project}/deployments/{deployment}/domains...
 void AddDomainRoutes(Router& router, Services& services);
+/// /api/v1/projects/{project}/deployments/{deployment}: PATCH (branch, auto_deploy), builds
+/// (list, show, log, cancel), releases, rollback, promote.
+void AddDeliveryRoutes(Router& router, Services& services);
+
+/// /api/v1/projects/{project}/webhook...: pushes from GitHub, GitLab, Gitea and Forgejo
+/// (public, signed), and the owners' management of the secret.
+void AddWebhookRoutes(Router& router, Services& services);
 
 /// GET /api/v1/ssh: where the gateway is and its host keys.
 void AddSshRoutes(Router& router, Services& services);

@@ -8,7 +8,11 @@
 #include "api/api.h"
 #include "api/json.h"
 #include "auth/credentials.h"
+#include "deployments/delivery.h"
+#include "store/builds.h"
+#include "store/deployments.h"
 #include "store/migrations.h"
+#include "store/releases.h"
 #include "testing/temp_dir.h"
 #include "testing/fake_clock.h"
 
@@ -18,6 +22,8 @@ class ApiFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     MUST(store::Migrate(*db_, store::SchemaMigrations()));
+    services_.delivery = &delivery_;
+    if (services_.build_logs_dir.empty()) services_.build_logs_dir = dir_.File("builds");
     AddAllRoutes(router_, services_);
     admin_token_ = MakeUser("admin", store::Role::kAdmin);
     user_token_ = MakeUser("alice", store::Role::kUser);
@@ -54,6 +60,14 @@ class ApiFixture : public ::testing::Test {
   projects::ProjectService projects_{project_store_, {.repos_dir = dir_.File("repos")}};
   auth::Authenticator authenticator_{tokens_};
   Router router_{authenticator_};
+  // Builds, releases and branch settings without a controller (nothing is woken, images are
+  // not checked). Their routes are served when a test sets services_.deployments (and
+  // services_.deployment_store) before SetUp.
+  store::DeploymentStore deployment_store_{*db_, clock_};
+  store::BuildStore build_store_{*db_, clock_};
+  store::ReleaseStore release_store_{*db_, clock_};
+  deployments::Delivery delivery_{{deployment_store_, build_store_, release_store_}, nullptr,
+                                  nullptr};
   Services services_{*db_, users_, tokens_, keys_, projects_, clock_};
   std::string admin_token_;
   std::string user_token_;

@@ -1,122 +1,16 @@
 // /api/v1/projects/{project}/deployments...: create, list, show (with the status tree),
-// start, stop, restart, rebuild, delete, builds and their logs. Changes answer 202: the
-// controller does the work, and `show` tells how it goes.
-
-#include <charconv>
+// start, stop, restart, rebuild, delete. Changes answer 202: the controller does the work,
+// and `show` tells how it goes. Builds, releases and branch settings: delivery_routes.cc.
 
 #include <fmt/core.h>
 
 #include "api/api.h"
 #include "api/json.h"
 #include "api/views.h"
-#include "base/fs.h"
 #include "deployments/deployment_service.h"
 
 namespace yard::api {
 namespace {
-
-using controller::DeploymentStatus;
-
-Json ServiceView(const controller::ServiceStatus& service) {
-  return Json{{"id", service.id},
-              {"kind", service.addon ? "addon" : "component"},
-              {"state", controller::ServiceStateName(service.state)},
-              {"health", controller::HealthStateName(service.health)},
-              {"restarts", service.restarts},
-              {"image", service.image},
-              {"container", service.container.empty() ? Json(nullptr) : Json(service.container)},
-              {"started_at", service.started_at ? TimeView(service.started_at) : Json(nullptr)},
-              {"address", service.address.empty() ? Json(nullptr) : Json(service.address)},
-              {"last_exit_code",
-               service.last_exit_code ? Json(*service.last_exit_code) : Json(nullptr)},
-              {"last_log", service.last_log},
-              {"reason", service.reason.empty() ? Json(nullptr) : Json(service.reason)}};
-}
-
-Json EndpointView(const controller::EndpointStatus& endpoint) {
-  Json hosts = Json::array();
-  for (const auto& host : endpoint.hosts) {
-    const edge::HostCertificate& certificate = host.certificate;
-    hosts.push_back(
-        {{"name", host.name},
-         {"url", host.url},
-         {"custom", host.custom},
-         {"certificate",
-          {{"state", certificate.state},
-           {"issuer", certificate.issuer.empty() ? Json(nullptr) : Json(certificate.issuer)},
-           {"expires_at",
-            certificate.not_after ? TimeView(certificate.not_after) : Json(nullptr)},
-           {"error", certificate.error.empty() ? Json(nullptr) : Json(certificate.error)}}}});
-  }
-  return Json{{"id", endpoint.id},
-              {"service", endpoint.service},
-              {"url", endpoint.url},
-              {"hosts", hosts},
-              {"upstream", endpoint.upstream.empty() ? Json(nullptr) : Json(endpoint.upstream)}};
-}
-
-Json DeploymentView(const Services& services, const store::Deployment& d,
-                    const std::optional<DeploymentStatus>& status) {
-  Json view{{"project", d.project},
-            {"name", d.name},
-            {"stage", d.stage},
-            {"branch", d.branch},
-            {"params", d.params},
-            {"env", d.env},
-            {"size", {{"cpus", d.cpu_millis ? Json(static_cast<double>(d.cpu_millis) / 1000.0)
-                                            : Json(nullptr)},
-                      {"memory_bytes", d.memory_bytes ? Json(d.memory_bytes) : Json(nullptr)}}},
-            {"desired", store::DesiredName(d.desired)},
-            {"commit", d.release_commit.empty() ? Json(nullptr) : Json(d.release_commit)},
-            {"target_commit", d.target_commit.empty() ? Json(nullptr) : Json(d.target_commit)},
-            {"version", d.version},
-            {"created_at", TimeView(d.created_at)},
-            {"updated_at", TimeView(d.updated_at)}};
-  if (status) {
-    Json reasons = status->reasons;
-    Json service_views = Json::array();
-    for (const auto& service : status->services) service_views.push_back(ServiceView(service));
-    Json endpoints = Json::array();
-    for (const auto& endpoint : status->endpoints) endpoints.push_back(EndpointView(endpoint));
-    view["status"] = {{"phase", controller::PhaseName(status->phase)},
-                      {"colour", controller::ColourName(status->colour)},
-                      {"reasons", reasons},
-                      {"rolled_back", status->rolled_back},
-                      {"observed_at", TimeView(status->observed_at)},
-                      {"observed_version", status->observed_version},
-                      {"services", service_views},
-                      {"primary", status->primary.empty() ? Json(nullptr) : Json(status->primary)}};
-    view["endpoints"] = endpoints;
-    std::vector<std::string> ids;
-    for (const auto& service : status->services) ids.push_back(service.id);
-    view["ssh"] = DeploymentSshView(services, d.project, d.name, ids);
-  } else {
-    // Not observed yet (the server just started): what the store last recorded.
-    view["status"] = {{"phase", d.phase},
-                      {"colour", d.phase == "running" ? "green"
-                                 : d.phase == "failed" ? "red"
-                                                       : "yellow"},
-                      {"reasons", d.reason.empty() ? Json::array() : Json::array({d.reason})},
-                      {"observed_at", nullptr},
-                      {"rolled_back", Json::array()},
-                      {"observed_version", 0},
-                      {"services", Json::array()},
-                      {"primary", nullptr}};
-    view["endpoints"] = Json::array();
-    view["ssh"] = DeploymentSshView(services, d.project, d.name, {});
-  }
-  return view;
-}
-
-Json BuildView(const store::BuildRecord& build) {
-  return Json{{"id", build.id},
-              {"commit", build.commit},
-              {"state", store::BuildStateName(build.state)},
-              {"error", build.error.empty() ? Json(nullptr) : Json(build.error)},
-              {"images", build.images},
-              {"started_at", TimeView(build.started_at)},
-              {"finished_at", TimeView(build.finished_at)}};
-}
 
 Result<std::map<std::string, std::string>> StringMap(const Json& body, const char* field) {
   std::map<std::string, std::string> out;
@@ -215,8 +109,11 @@ void AddDeploymentRoutes(Router& router, Services& services) {
                      const store::Deployment& d) { return s.deployments->Start(d); });
   action("stop", [](Services& s, const RouteContext&, const store::Project&,
                     const store::Deployment& d) { return s.deployments->Stop(d); });
-  action("rebuild", [](Services& s, const RouteContext&, const store::Project& project,
-                       const store::Deployment& d) { return s.deployments->Rebuild(d, project); });
+  action("rebuild", [](Services& s, const RouteContext& context, const store::Project& project,
+                       const store::Deployment& d) -> Status {
+    if (s.delivery == nullptr) return Unexpected(ErrorCode::kInternal, "builds are not served");
+    return s.delivery->Rebuild(project, d, context.principal->user);
+  });
   action("restart", [](Services& s, const RouteContext& context, const store::Project&,
                        const store::Deployment& d) -> Status {
     std::string service;
@@ -236,33 +133,6 @@ void AddDeploymentRoutes(Router& router, Services& services) {
                auto fresh = services.deployment_store->Find(d.id);
                if (!fresh) return http::Response{.status = 202};
                return show(*fresh, 202);
-             });
-
-  router.Add("GET", "/api/v1/projects/{project}/deployments/{deployment}/builds",
-             Access::kAuthenticated,
-             [&services, deployment_of](const RouteContext& context) -> Result<http::Response> {
-               auto [project, d] = TRY(deployment_of(context));
-               Json list = Json::array();
-               for (const auto& build : TRY(services.deployments->Builds(d))) {
-                 list.push_back(BuildView(build));
-               }
-               return JsonResponse(200, {{"builds", list}});
-             });
-
-  router.Add("GET", "/api/v1/projects/{project}/deployments/{deployment}/builds/{build}/log",
-             Access::kAuthenticated,
-             [&services, deployment_of](const RouteContext& context) -> Result<http::Response> {
-               auto [project, d] = TRY(deployment_of(context));
-               int64_t id = 0;
-               const std::string& text = context.Param("build");
-               auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
-               if (error != std::errc() || end != text.data() + text.size()) {
-                 return Unexpected(ErrorCode::kNotFound, "no such build: " + text);
-               }
-               store::BuildRecord build = TRY(services.deployments->FindBuild(d, id));
-               std::string path = fmt::format("{}/{}.log", services.build_logs_dir, build.id);
-               std::string log = fs::Exists(path) ? TRY(fs::ReadFile(path)) : "";
-               return JsonResponse(200, {{"build", BuildView(build)}, {"log", log}});
              });
 }
 

@@ -68,8 +68,11 @@ http::Response Router::Handle(const http::Request& request) {
     }
   }
 
+  // A public route is answered without credentials even under /api/ (a webhook's signature is
+  // its authentication); other methods on its path still need them.
+  bool public_route = found != nullptr && found->access == Access::kPublic;
   std::optional<auth::Principal> principal;
-  if (needs_auth || (found && found->access != Access::kPublic)) {
+  if ((needs_auth || found != nullptr) && !public_route) {
     auto authenticated = authenticator_.Authenticate(request.Header("authorization"));
     if (!authenticated) {
       auto response = ErrorResponse(authenticated.error());

@@ -14,7 +14,7 @@ namespace yard::api {
 
 /// Who may call a route.
 enum class Access {
-  kPublic,         // anyone (health checks)
+  kPublic,         // anyone (health checks; webhooks, which carry their own signatures)
   kAuthenticated,  // any user with a valid token
   kAdmin,          // users with the admin role
 };
@@ -44,7 +44,8 @@ class Router {
 
   /// Answers a request: 404 for an unknown path, 405 (with Allow) for a known path with another
   /// method, 401 without valid credentials, 403 for a non-admin on an admin route. Paths under
-  /// /api/ are authenticated before anything about them is revealed.
+  /// /api/ are authenticated before anything about them is revealed, except by a kPublic route
+  /// matched with its method.
   http::Response Handle(const http::Request& request);
 
  private:

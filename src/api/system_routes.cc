@@ -19,10 +19,12 @@ void AddAllRoutes(Router& router, Services& services) {
   AddTokenRoutes(router, services);
   AddKeyRoutes(router, services);
   AddProjectRoutes(router, services);
+  AddWebhookRoutes(router, services);
   AddSshRoutes(router, services);
   if (services.deployments != nullptr) {
     AddDeploymentRoutes(router, services);
     AddDomainRoutes(router, services);
+    if (services.delivery != nullptr) AddDeliveryRoutes(router, services);
   }
 }
 

@@ -3,6 +3,61 @@
 #include "base/clock.h"
 
 namespace yard::api {
+namespace {
+
+Json NullIfEmpty(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
+Json ServiceView(const controller::ServiceStatus& service) {
+  return Json{{"id", service.id},
+              {"kind", service.addon ? "addon" : "component"},
+              {"state", controller::ServiceStateName(service.state)},
+              {"health", controller::HealthStateName(service.health)},
+              {"restarts", service.restarts},
+              {"image", service.image},
+              {"container", NullIfEmpty(service.container)},
+              {"started_at", service.started_at ? TimeView(service.started_at) : Json(nullptr)},
+              {"address", NullIfEmpty(service.address)},
+              {"last_exit_code",
+               service.last_exit_code ? Json(*service.last_exit_code) : Json(nullptr)},
+              {"last_log", service.last_log},
+              {"reason", NullIfEmpty(service.reason)}};
+}
+
+// A development deployment's code volume against its branch.
+Json CodeView(const std::optional<controller::DeploymentStatus::Code>& code) {
+  if (!code) return nullptr;
+  return Json{{"state", code->state},
+              {"summary", code->summary},
+              {"head", NullIfEmpty(code->head)},
+              {"ahead", code->ahead},
+              {"behind", code->behind},
+              {"uncommitted_total", code->uncommitted_total},
+              {"uncommitted", code->uncommitted}};
+}
+
+Json EndpointView(const controller::EndpointStatus& endpoint) {
+  Json hosts = Json::array();
+  for (const auto& host : endpoint.hosts) {
+    const edge::HostCertificate& certificate = host.certificate;
+    hosts.push_back(
+        {{"name", host.name},
+         {"url", host.url},
+         {"custom", host.custom},
+         {"certificate",
+          {{"state", certificate.state},
+           {"issuer", NullIfEmpty(certificate.issuer)},
+           {"expires_at",
+            certificate.not_after ? TimeView(certificate.not_after) : Json(nullptr)},
+           {"error", NullIfEmpty(certificate.error)}}}});
+  }
+  return Json{{"id", endpoint.id},
+              {"service", endpoint.service},
+              {"url", endpoint.url},
+              {"hosts", hosts},
+              {"upstream", NullIfEmpty(endpoint.upstream)}};
+}
+
+}  // namespace
 
 Json TimeView(std::optional<int64_t> unix_seconds) {
   if (!unix_seconds) return nullptr;
@@ -51,6 +106,101 @@ Json PushEventView(const store::PushEvent& event) {
               {"forced", event.forced},
               {"user", event.user_name},
               {"pushed_at", TimeView(event.pushed_at)}};
+}
+
+Json DeploymentView(const Services& services, const store::Deployment& d,
+                    const std::optional<controller::DeploymentStatus>& status) {
+  Json view{{"project", d.project},
+            {"name", d.name},
+            {"stage", d.stage},
+            {"branch", d.branch},
+            {"auto_deploy", d.auto_deploy},
+            {"followed_commit", NullIfEmpty(d.followed_commit)},
+            {"params", d.params},
+            {"env", d.env},
+            {"size", {{"cpus", d.cpu_millis ? Json(static_cast<double>(d.cpu_millis) / 1000.0)
+                                            : Json(nullptr)},
+                      {"memory_bytes", d.memory_bytes ? Json(d.memory_bytes) : Json(nullptr)}}},
+            {"desired", store::DesiredName(d.desired)},
+            {"commit", NullIfEmpty(d.release_commit)},
+            {"target_commit", NullIfEmpty(d.target_commit)},
+            {"version", d.version},
+            {"created_at", TimeView(d.created_at)},
+            {"updated_at", TimeView(d.updated_at)}};
+  if (status) {
+    Json reasons = status->reasons;
+    Json service_views = Json::array();
+    for (const auto& service : status->services) service_views.push_back(ServiceView(service));
+    Json endpoints = Json::array();
+    for (const auto& endpoint : status->endpoints) endpoints.push_back(EndpointView(endpoint));
+    view["status"] = {{"phase", controller::PhaseName(status->phase)},
+                      {"colour", controller::ColourName(status->colour)},
+                      {"reasons", reasons},
+                      {"rolled_back", status->rolled_back},
+                      {"observed_at", TimeView(status->observed_at)},
+                      {"observed_version", status->observed_version},
+                      {"services", service_views},
+                      {"primary", NullIfEmpty(status->primary)},
+                      {"build", status->build_id == 0
+                                    ? Json(nullptr)
+                                    : Json{{"id", status->build_id},
+                                           {"state", status->build_state}}},
+                      {"code", CodeView(status->code)}};
+    view["endpoints"] = endpoints;
+    std::vector<std::string> ids;
+    for (const auto& service : status->services) ids.push_back(service.id);
+    view["ssh"] = DeploymentSshView(services, d.project, d.name, ids);
+  } else {
+    // Not observed yet (the server just started): what the store last recorded.
+    view["status"] = {{"phase", d.phase},
+                      {"colour", d.phase == "running" ? "green"
+                                 : d.phase == "failed" ? "red"
+                                                       : "yellow"},
+                      {"reasons", d.reason.empty() ? Json::array() : Json::array({d.reason})},
+                      {"observed_at", nullptr},
+                      {"rolled_back", Json::array()},
+                      {"observed_version", 0},
+                      {"services", Json::array()},
+                      {"primary", nullptr},
+                      {"build", nullptr},
+                      {"code", nullptr}};
+    view["endpoints"] = Json::array();
+    view["ssh"] = DeploymentSshView(services, d.project, d.name, {});
+  }
+  return view;
+}
+
+Json BuildView(const store::BuildRecord& build, const std::optional<std::string>& requested_by,
+               int queue_position) {
+  return Json{{"id", build.id},
+              {"commit", build.commit},
+              {"state", store::BuildStateName(build.state)},
+              {"reason", NullIfEmpty(build.reason)},
+              {"error", NullIfEmpty(build.error)},
+              {"images", build.images},
+              {"queued_at", TimeView(build.queued_at)},
+              {"started_at", TimeView(build.started_at)},
+              {"finished_at", TimeView(build.finished_at)},
+              {"requested_by", requested_by ? Json(*requested_by) : Json(nullptr)},
+              {"queue_position", build.state == store::BuildState::kQueued && queue_position > 0
+                                     ? Json(queue_position)
+                                     : Json(nullptr)}};
+}
+
+Json ReleaseView(const store::Release& release, bool current) {
+  return Json{{"number", release.number},
+              {"commit", release.commit},
+              {"images", release.images},
+              {"kind", store::ReleaseKindName(release.kind)},
+              {"source", NullIfEmpty(release.source)},
+              {"build_id", release.build_id ? Json(*release.build_id) : Json(nullptr)},
+              {"params", release.params},
+              {"env", release.env},
+              {"created_at", TimeView(release.created_at)},
+              {"created_by", release.created_by && !release.created_by_name.empty()
+                                 ? Json(release.created_by_name)
+                                 : Json(nullptr)},
+              {"current", current}};
 }
 
 }  // namespace yard::api

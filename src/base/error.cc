@@ -22,6 +22,7 @@ constexpr std::array kCodes = {
     CodeInfo{ErrorCode::kTooLarge, "too_large", 413},
     CodeInfo{ErrorCode::kMethodNotAllowed, "method_not_allowed", 405},
     CodeInfo{ErrorCode::kTimeout, "timeout", 504},
+    CodeInfo{ErrorCode::kCancelled, "cancelled", 409},
     CodeInfo{ErrorCode::kUnavailable, "unavailable", 503},
     CodeInfo{ErrorCode::kIo, "io_error", 500},
     CodeInfo{ErrorCode::kUsage, "usage", 400},

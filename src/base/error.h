@@ -17,6 +17,7 @@ enum class ErrorCode {
   kTooLarge,            // input over a size limit
   kMethodNotAllowed,    // HTTP: the resource exists but not with this method
   kTimeout,             // a deadline passed
+  kCancelled,           // stopped on request before it finished (a cancel, a newer push)
   kUnavailable,         // a dependency (engine, server) cannot be reached; retrying may help
   kIo,                  // the operating system refused a file or socket operation
   kInternal,            // a bug or an invariant that does not hold

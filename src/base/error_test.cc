@@ -10,7 +10,7 @@ TEST(ErrorTest, CodesRoundTripThroughTheirNames) {
        {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kAlreadyExists,
         ErrorCode::kUnauthenticated, ErrorCode::kPermissionDenied, ErrorCode::kFailedPrecondition,
         ErrorCode::kTooLarge, ErrorCode::kMethodNotAllowed, ErrorCode::kTimeout,
-        ErrorCode::kUnavailable, ErrorCode::kIo, ErrorCode::kInternal, ErrorCode::kUsage}) {
+        ErrorCode::kCancelled, ErrorCode::kUnavailable, ErrorCode::kIo, ErrorCode::kInternal, ErrorCode::kUsage}) {
     EXPECT_EQ(ErrorCodeFromName(ErrorCodeName(code)), code) << ErrorCodeName(code);
   }
   EXPECT_EQ(ErrorCodeFromName("no-such-code"), ErrorCode::kInternal);
@@ -24,6 +24,7 @@ TEST(ErrorTest, MapsToHttpStatus) {
   EXPECT_EQ(HttpStatusFor(ErrorCode::kMethodNotAllowed), 405);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kAlreadyExists), 409);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kTooLarge), 413);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kCancelled), 409);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kInternal), 500);
   EXPECT_EQ(ErrorCodeForHttpStatus(404), ErrorCode::kNotFound);
   EXPECT_EQ(ErrorCodeForHttpStatus(418), ErrorCode::kInternal);

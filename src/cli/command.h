@@ -29,11 +29,16 @@ void AddKeyCommands(CLI::App& app, Invocation& invocation);
 void AddUserCommands(CLI::App& app, Invocation& invocation);
 void AddProjectCommands(CLI::App& app, Invocation& invocation);
 void AddDeploymentCommands(CLI::App& app, Invocation& invocation);
+/// `yard builds` (after AddDeploymentCommands: it keeps `yard deployments builds|build-log`
+/// as hidden aliases).
+void AddBuildCommands(CLI::App& app, Invocation& invocation);
 void AddDomainCommands(CLI::App& app, Invocation& invocation);
 void AddServerCommand(CLI::App& app, Invocation& invocation);
 void AddStackCommands(CLI::App& app, Invocation& invocation);
 /// `yard projects members|protect|unprotect|pushes` (after AddProjectCommands).
 void AddMemberCommands(CLI::App& app, Invocation& invocation);
+/// `yard projects webhook` (after AddProjectCommands).
+void AddWebhookCommands(CLI::App& app, Invocation& invocation);
 /// Hidden: `yard internal git-hook pre-receive|post-receive`.
 void AddInternalCommands(CLI::App& app, Invocation& invocation);
 /// `yard ssh` and `yard ssh-config`: OpenSSH through the server's SSH gateway.

@@ -1,8 +1,10 @@
 // `yard deployments ...`: create, list, show (the status tree), start, stop, restart,
-// rebuild, delete, builds, build-log. Deployments are named PROJECT/DEPLOYMENT.
+// rebuild, delete, and what a deployment runs and follows: releases, rollback, promote, set.
+// Deployments are named PROJECT/DEPLOYMENT. Builds: build_commands.cc.
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -31,8 +33,21 @@ void PrintDeployment(const Json& d) {
   std::string colour = Cell(status, "colour");
   std::printf("Deployment %s/%s  %s\n", Cell(d, "project").c_str(), Cell(d, "name").c_str(),
               Coloured(fmt::format("● {} ({})", Cell(status, "phase"), colour), colour).c_str());
-  std::printf("  stage %s · branch %s · commit %s\n", Cell(d, "stage").c_str(),
-              Cell(d, "branch").c_str(), Short(d["commit"]).c_str());
+  std::printf("  stage %s · branch %s%s · commit %s\n", Cell(d, "stage").c_str(),
+              Cell(d, "branch").c_str(),
+              d.value("auto_deploy", true) ? "" : " (auto-deploy off: pushes do not deploy)",
+              Short(d["commit"]).c_str());
+  // A diverged code volume is among the reasons already.
+  if (status.contains("code") && status["code"].is_object() &&
+      Cell(status["code"], "state") != "diverged") {
+    std::printf("  code  %s\n", Cell(status["code"], "summary").c_str());
+  }
+  if (status.contains("build") && status["build"].is_object()) {
+    const Json& build = status["build"];
+    std::printf("  build %s %s · yard builds logs %s/%s %s\n", Cell(build, "id").c_str(),
+                Cell(build, "state").c_str(), Cell(d, "project").c_str(),
+                Cell(d, "name").c_str(), Cell(build, "id").c_str());
+  }
   if (status.contains("primary") && status["primary"].is_string()) {
     // The service `yard ssh` reaches without a component, and how to get there.
     const Json& ssh = d.value("ssh", Json());
@@ -106,6 +121,16 @@ Result<Json> Wait(ApiClient& client, const DeploymentTarget& target, std::chrono
     last = line;
     // The status must reflect this change, not the state before it.
     bool current = status.value("observed_version", int64_t{0}) >= d.value("version", int64_t{0});
+    // Checked before health: a failed build leaves the previous version running, green.
+    const Json& build = status.value("build", Json());
+    std::string build_state = build.is_object() ? Cell(build, "state") : "";
+    if (current && (build_state == "failed" || build_state == "cancelled")) {
+      return Unexpected(ErrorCode::kFailedPrecondition,
+                        fmt::format("{}/{}: {}; `yard builds logs {}/{} {}` shows the build's "
+                                    "log",
+                                    target.project, target.deployment, line, target.project,
+                                    target.deployment, Cell(build, "id")));
+    }
     if (current && phase == "running" && colour == "green") return d;
     if (current && !status["rolled_back"].empty()) {
       return Unexpected(ErrorCode::kFailedPrecondition,
@@ -143,6 +168,21 @@ Result<std::map<std::string, std::string>> Pairs(const std::vector<std::string>&
   return out;
 }
 
+// A release number option: 1, 2, ... (CLI::PositiveNumber's message prints the largest double).
+CLI::Validator ReleaseNumber() {
+  auto check = [](std::string& text) -> std::string {
+    int64_t number = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error != std::errc() || end != text.data() + text.size() || number < 1) {
+      return fmt::format("'{}' is not a release number (1, 2, …); see `yard deployments "
+                         "releases`",
+                         text);
+    }
+    return "";
+  };
+  return CLI::Validator(check, "N");
+}
+
 struct Flags {
   std::string target;
   std::string project;
@@ -153,7 +193,10 @@ struct Flags {
   std::string cpus;
   std::string memory;
   std::string service;
-  int64_t build = 0;
+  int64_t release = 0;      // rollback --to, promote --release; 0: the default one
+  std::string source;       // promote: PROJECT/DEPLOYMENT
+  std::string auto_deploy;  // set: "on", "off", or "" (unchanged)
+  int limit = 20;
   bool wait = false;
   int timeout = 600;
   bool yes = false;
@@ -261,41 +304,115 @@ Status Delete(Invocation& invocation, const Flags& flags) {
   return Ok();
 }
 
-Status Builds(Invocation& invocation, const Flags& flags) {
+void PrintReleases(const Json& releases) {
+  Table table({"", "RELEASE", "COMMIT", "KIND", "FROM", "BY", "CREATED"});
+  for (const Json& release : releases) {
+    table.AddRow({release.value("current", false) ? "*" : "", Cell(release, "number"),
+                  Short(release["commit"]), Cell(release, "kind"), Cell(release, "source"),
+                  release["created_by"].is_string() ? Cell(release, "created_by") : "platform",
+                  Cell(release, "created_at")});
+  }
+  table.Print("No releases yet: one is made by each successful build.");
+  if (!releases.empty()) std::printf("\n* runs now\n");
+}
+
+Status Releases(Invocation& invocation, const Flags& flags) {
   DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   ApiClient client = TRY(Connect(invocation));
-  Json listed = TRY(client.Get(DeploymentPath(target) + "/builds"));
+  Json listed = TRY(
+      client.Get(fmt::format("{}/releases?limit={}", DeploymentPath(target), flags.limit)));
   if (invocation.json) {
     PrintJson(listed);
-    return Ok();
+  } else {
+    PrintReleases(listed["releases"]);
   }
-  Table table({"ID", "COMMIT", "STATE", "STARTED", "FINISHED", "ERROR"});
-  for (const Json& build : listed["builds"]) {
-    table.AddRow({Cell(build, "id"), Short(build["commit"]), Cell(build, "state"),
-                  Cell(build, "started_at"), Cell(build, "finished_at"), Cell(build, "error")});
-  }
-  table.Print("No builds yet.");
   return Ok();
 }
 
-Status BuildLog(Invocation& invocation, const Flags& flags) {
-  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
-  ApiClient client = TRY(Connect(invocation));
-  int64_t id = flags.build;
-  if (id == 0) {
-    Json listed = TRY(client.Get(DeploymentPath(target) + "/builds"));
-    if (listed["builds"].empty()) {
-      return Unexpected(ErrorCode::kNotFound, fmt::format("{} has no builds yet", flags.target));
-    }
-    id = listed["builds"][0]["id"].get<int64_t>();
+// What a rollback or promotion answered: the release made, and the deployment.
+Status FinishRelease(Invocation& invocation, ApiClient& client, const DeploymentTarget& target,
+                     Json answer, const Flags& flags, const std::string& what) {
+  const Json& release = answer["release"];
+  if (!invocation.json) {
+    const Json& d = answer["deployment"];
+    std::string next = d.value("auto_deploy", true)
+                           ? fmt::format("the next push to {} rolls forward", Cell(d, "branch"))
+                           : "auto-deploy is off, so pushes leave it";
+    std::printf("%s: release %s runs commit %s (%s) without a build; %s.\n", what.c_str(),
+                Cell(release, "number").c_str(), Short(release["commit"]).c_str(),
+                Cell(release, "source").c_str(), next.c_str());
   }
-  Json build = TRY(client.Get(fmt::format("{}/builds/{}/log", DeploymentPath(target), id)));
+  if (flags.wait) {
+    if (!invocation.json) {
+      std::fprintf(stderr, "Waiting for %s/%s…\n", target.project.c_str(),
+                   target.deployment.c_str());
+    }
+    answer["deployment"] =
+        TRY(Wait(client, target, std::chrono::seconds(flags.timeout), invocation.json));
+  }
   if (invocation.json) {
-    PrintJson(build);
+    PrintJson(answer);
   } else {
-    std::fputs(build["log"].get<std::string>().c_str(), stdout);
+    std::printf("\n");
+    PrintDeployment(answer["deployment"]);
   }
   return Ok();
+}
+
+Status Rollback(Invocation& invocation, const Flags& flags) {
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
+  ApiClient client = TRY(Connect(invocation));
+  Json body = Json::object();
+  if (flags.release != 0) body["release"] = flags.release;
+  Json answer = TRY(client.Post(DeploymentPath(target) + "/rollback", body));
+  return FinishRelease(invocation, client, target, answer, flags,
+                       fmt::format("Rolled back {}/{}", target.project, target.deployment));
+}
+
+Status Promote(Invocation& invocation, const Flags& flags) {
+  DeploymentTarget source = TRY(ParseDeploymentTarget(flags.source));
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
+  if (source.project != target.project) {
+    return Unexpected(ErrorCode::kUsage,
+                      fmt::format("releases are promoted within a project: {}/{} and {}/{} are "
+                                  "deployments of different projects",
+                                  source.project, source.deployment, target.project,
+                                  target.deployment));
+  }
+  ApiClient client = TRY(Connect(invocation));
+  Json body = {{"from", source.deployment}};
+  if (flags.release != 0) body["release"] = flags.release;
+  Json answer = TRY(client.Post(DeploymentPath(target) + "/promote", body));
+  return FinishRelease(invocation, client, target, answer, flags,
+                       fmt::format("Promoted to {}/{}", target.project, target.deployment));
+}
+
+Status Set(Invocation& invocation, Flags flags) {
+  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
+  Json body = Json::object();
+  if (!flags.branch.empty()) body["branch"] = flags.branch;
+  if (!flags.auto_deploy.empty()) body["auto_deploy"] = flags.auto_deploy == "on";
+  if (body.empty()) {
+    return Unexpected(ErrorCode::kUsage, "nothing to set: give --branch or --auto-deploy");
+  }
+  ApiClient client = TRY(Connect(invocation));
+  Json before = TRY(client.Get(DeploymentPath(target)));
+  Json d = TRY(client.Call("PATCH", DeploymentPath(target), &body));
+  // Only a new branch has an outcome to wait for: its head's build and rollout.
+  bool moved = Cell(d, "branch") != Cell(before, "branch");
+  flags.wait = flags.wait && moved;
+  std::string done = moved ? fmt::format("Now following {}; its head is being built and rolled "
+                                         "out (`--wait` waits for it).",
+                                         Cell(d, "branch"))
+                           : "Updated.";
+  if (!flags.auto_deploy.empty()) {
+    done += d.value("auto_deploy", true)
+                ? fmt::format(" Pushes to {} deploy.", Cell(d, "branch"))
+                : fmt::format(" Pushes to {} no longer deploy; `yard deployments rebuild` "
+                              "does.",
+                              Cell(d, "branch"));
+  }
+  return Finish(invocation, client, target, d, flags, done.c_str());
 }
 
 }  // namespace
@@ -382,14 +499,52 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
   add_wait(remove, "Wait until the deployment is gone");
   remove->callback([&invocation, flags] { invocation.status = Delete(invocation, *flags); });
 
-  auto* builds = deployments->add_subcommand("builds", "List a deployment's builds");
-  add_target(builds);
-  builds->callback([&invocation, flags] { invocation.status = Builds(invocation, *flags); });
+  auto* releases = deployments->add_subcommand(
+      "releases",
+      "List what a deployment has run, newest first: each build, rollback and promotion");
+  add_target(releases);
+  releases->add_option("--limit", flags->limit, "How many")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  releases->callback([&invocation, flags] { invocation.status = Releases(invocation, *flags); });
 
-  auto* build_log = deployments->add_subcommand("build-log", "Print a build's log");
-  add_target(build_log);
-  build_log->add_option("build", flags->build, "The build id (default: the newest)");
-  build_log->callback([&invocation, flags] { invocation.status = BuildLog(invocation, *flags); });
+  auto* rollback = deployments->add_subcommand(
+      "rollback",
+      "Run an earlier release again without building; the next push to the branch rolls "
+      "forward");
+  add_target(rollback);
+  rollback->add_option("--to", flags->release,
+                       "The release number (default: the newest one that differs from what "
+                       "runs); see `yard deployments releases`")
+      ->check(ReleaseNumber());
+  add_wait(rollback);
+  rollback->callback([&invocation, flags] { invocation.status = Rollback(invocation, *flags); });
+
+  auto* promote = deployments->add_subcommand(
+      "promote",
+      "Run another deployment's release here without building, e.g. staging's in production");
+  promote->add_option("source", flags->source,
+                      "PROJECT/DEPLOYMENT whose release to run, e.g. shop/staging")
+      ->required();
+  add_target(promote);
+  promote->add_option("--release", flags->release,
+                      "The source's release number (default: the one it runs)")
+      ->check(ReleaseNumber());
+  add_wait(promote);
+  promote->callback([&invocation, flags] { invocation.status = Promote(invocation, *flags); });
+
+  auto* set = deployments->add_subcommand(
+      "set", "Change the branch a deployment follows, or whether pushes to it deploy");
+  add_target(set);
+  set->add_option("--branch", flags->branch,
+                  "Follow this branch: its head is built and rolled out (not for development "
+                  "deployments: switch branches in the code volume)");
+  set->add_option("--auto-deploy", flags->auto_deploy,
+                  "on: a push to the branch builds and rolls out; off: only rebuilds and "
+                  "promotions change what runs")
+      ->check(CLI::IsMember({"on", "off"}));
+  add_wait(set, "With --branch: wait until the new head runs and is healthy");
+  set->callback([&invocation, flags] { invocation.status = Set(invocation, *flags); });
 }
 
 }  // namespace yard::cli

@@ -58,7 +58,9 @@ int Main(int argc, char** argv) {
   AddUserCommands(app, invocation);
   AddProjectCommands(app, invocation);
   AddMemberCommands(app, invocation);
+  AddWebhookCommands(app, invocation);
   AddDeploymentCommands(app, invocation);
+  AddBuildCommands(app, invocation);
   AddDomainCommands(app, invocation);
   AddStackCommands(app, invocation);
   AddSshCommands(app, invocation);

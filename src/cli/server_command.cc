@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <fmt/core.h>
 
@@ -6,6 +7,7 @@
 
 #include "base/log.h"
 #include "cli/command.h"
+#include "deployments/deployment_service.h"
 #include "server/server.h"
 
 namespace yard::cli {
@@ -26,7 +28,37 @@ struct ServerFlags {
   int proxy_timeout_seconds = static_cast<int>(options.proxy_timeout.count());
   int max_body_mib = static_cast<int>(options.max_body_bytes >> 20);
   int drain_seconds = static_cast<int>(options.drain.count());
+  int build_concurrency = 1;
+  std::string build_cpus = "auto";
+  std::string build_memory = "auto";
+  int build_timeout_minutes = 30;
+  int keep_releases = 10;
 };
+
+// Build limits by default leave the running deployments a CPU and half the memory.
+Status ParseBuildLimits(const ServerFlags& flags, server::ServerOptions& options) {
+  long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  if (flags.build_cpus == "auto") {
+    options.build_cpus = cpus > 1 ? static_cast<double>(cpus - 1) : 0;
+  } else if (flags.build_cpus != "none") {
+    int64_t millis = TRY_CTX(deployments::ParseCpus(flags.build_cpus), "--build-cpus");
+    options.build_cpus = static_cast<double>(millis) / 1000;
+  }
+  if (flags.build_memory == "auto") {
+    long pages = ::sysconf(_SC_PHYS_PAGES);
+    long page_size = ::sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page_size > 0) {
+      options.build_memory_bytes = static_cast<int64_t>(pages) * page_size / 2;
+    }
+  } else if (flags.build_memory != "none") {
+    options.build_memory_bytes =
+        TRY_CTX(deployments::ParseMemory(flags.build_memory), "--build-memory");
+  }
+  options.build_concurrency = flags.build_concurrency;
+  options.build_timeout = std::chrono::minutes(flags.build_timeout_minutes);
+  options.keep_releases = flags.keep_releases;
+  return Ok();
+}
 
 // "HOST:PORT" or "[V6]:PORT" for `flag`; port 0 picks a free port.
 Status ParseListen(std::string_view flag, const std::string& text, std::string& host,
@@ -123,6 +155,7 @@ Status Run(const ServerFlags& flags) {
   options.proxy_timeout = std::chrono::seconds(flags.proxy_timeout_seconds);
   options.max_body_bytes = static_cast<int64_t>(flags.max_body_mib) << 20;
   options.drain = std::chrono::seconds(flags.drain_seconds);
+  TRY(ParseBuildLimits(flags, options));
   return server::RunServer(options);
 }
 
@@ -211,6 +244,27 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "traffic has switched to the new one, so that its requests finish")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  command->add_option("--build-concurrency", flags->build_concurrency,
+                      "How many builds run at once; the others wait in the queue")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  command->add_option("--build-cpus", flags->build_cpus,
+                      "CPUs each build may use, such as 1.5, or none (auto: all but one, so "
+                      "that running deployments keep one)")
+      ->capture_default_str();
+  command->add_option("--build-memory", flags->build_memory,
+                      "Memory each build may use, such as 2g, or none (auto: half the "
+                      "machine's); a step that needs more fails")
+      ->capture_default_str();
+  command->add_option("--build-timeout", flags->build_timeout_minutes,
+                      "Minutes after which a build is stopped and fails")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24 * 60));
+  command->add_option("--keep-releases", flags->keep_releases,
+                      "Releases per deployment whose images are kept (for rollback); older "
+                      "images Stackyard built are pruned")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   command->callback([&invocation, flags] { invocation.status = Run(*flags); });
 }
 

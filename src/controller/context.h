@@ -10,11 +10,13 @@
 #include "base/clock.h"
 #include "controller/naming.h"
 #include "manifest/env_resolver.h"
-#include "runtime/runtime.h"
 #include "edge/router.h"
+#include "runtime/runtime.h"
+#include "store/builds.h"
 #include "store/deployments.h"
 #include "store/domains.h"
 #include "store/projects.h"
+#include "store/releases.h"
 
 namespace yard::controller {
 
@@ -37,8 +39,22 @@ class SocketProber final : public Prober {
   bool Tcp(const std::string& host, int port, std::chrono::milliseconds timeout) override;
 };
 
+/// The build queue as the reconciler sees it (BuildRunner).
+class BuildQueue {
+ public:
+  virtual ~BuildQueue() = default;
+  /// A build was queued: look at the queue now.
+  virtual void Wake() = 0;
+  /// Cancels a queued build or stops a running one.
+  virtual Status Cancel(int64_t build_id, const std::string& why) = 0;
+};
+
 struct ControllerContext {
   store::DeploymentStore* deployments = nullptr;
+  store::BuildStore* builds = nullptr;
+  store::ReleaseStore* releases = nullptr;
+  /// Where queued builds go; null: none run (tests of the reconciler alone).
+  BuildQueue* build_queue = nullptr;
   store::ProjectStore* projects = nullptr;
   runtime::Runtime* runtime = nullptr;
   Naming naming;
@@ -67,6 +83,8 @@ struct ControllerContext {
   /// Grace given to a container between SIGTERM and SIGKILL.
   std::chrono::seconds stop_grace{10};
   std::chrono::seconds install_timeout{900};
+  /// Releases per deployment whose images survive pruning (rollback targets).
+  int keep_releases = 10;
   /// How often a settled deployment is looked at (crashes, health).
   std::chrono::milliseconds idle_interval{2000};
 };

@@ -11,9 +11,14 @@ Controller::~Controller() {
 }
 
 Status Controller::Start() {
-  int failed = TRY(ctx_.deployments->FailInterruptedBuilds(
-      "the server stopped while this build ran; it is retried"));
-  if (failed > 0) log::Info("marked {} interrupted builds as failed", failed);
+  // Builds whose runner died with a killed server: never left 'running'. The deployment's
+  // worker queues them again (a few times at most).
+  auto interrupted = TRY(ctx_.builds->InterruptRunning("the server stopped during this build"));
+  if (!interrupted.empty()) log::Info("{} builds were interrupted by a stop", interrupted.size());
+  runner_ = std::make_unique<BuildRunner>(ctx_, build_options_,
+                                          [this](int64_t deployment_id) { Wake(deployment_id); });
+  ctx_.build_queue = runner_.get();
+  runner_->Start();
   std::vector<store::Deployment> all = TRY(ctx_.deployments->ListAll());
   if (ctx_.router != nullptr) {
     // Routes of deployments deleted while the edge was unreachable.
@@ -102,6 +107,11 @@ std::optional<DeploymentStatus> Controller::StatusOf(int64_t id) {
   return it->second->reconciler->status();
 }
 
+Status Controller::CancelBuild(int64_t build_id, const std::string& why) {
+  if (runner_ == nullptr) return Unexpected(ErrorCode::kUnavailable, "the controller is not running");
+  return runner_->Cancel(build_id, why);
+}
+
 bool Controller::Stop(std::chrono::milliseconds grace) {
   std::map<int64_t, std::shared_ptr<Worker>> workers;
   {
@@ -109,6 +119,9 @@ bool Controller::Stop(std::chrono::milliseconds grace) {
     stopping_ = true;
     workers.swap(workers_);
   }
+  // Running builds are stopped at the engine and recorded as interrupted: the next start
+  // queues them again.
+  bool builds_ended = runner_ == nullptr || runner_->Stop(grace);
   for (auto& [id, worker] : workers) {
     std::lock_guard lock(worker->mutex);
     worker->stopping = true;
@@ -134,7 +147,7 @@ bool Controller::Stop(std::chrono::milliseconds grace) {
       worker->thread.detach();
     }
   }
-  return all;
+  return all && builds_ended;
 }
 
 }  // namespace yard::controller

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "base/fs.h"
+#include "controller/build_runner.h"
 #include "controller/controller.h"
 #include "controller/fake_runtime.h"
 #include "controller/reconciler.h"
@@ -82,6 +83,23 @@ class FakeRouter final : public edge::Router {
   std::map<int64_t, std::vector<edge::EdgeRoute>> routes_;
 };
 
+// The build queue, run on the reconciler's own thread: a queued build is built at once, so
+// that passes stay deterministic.
+class InlineBuildQueue final : public BuildQueue {
+ public:
+  explicit InlineBuildQueue(BuildRunner& runner) : runner_(runner) {}
+  void Wake() override {
+    while (runner_.RunNext()) {
+    }
+  }
+  Status Cancel(int64_t build_id, const std::string& why) override {
+    return runner_.Cancel(build_id, why);
+  }
+
+ private:
+  BuildRunner& runner_;
+};
+
 class ReconcilerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -103,6 +121,9 @@ class ReconcilerTest : public ::testing::Test {
                                       .repo_path = repo,
                                       .created_by = user_.id}));
     context_.deployments = &deployments_;
+    context_.builds = &builds_;
+    context_.releases = &releases_;
+    context_.build_queue = &build_queue_;
     context_.projects = &projects_;
     context_.runtime = &runtime_;
     context_.naming = {.installation = "0123456789ab", .volumes_dir = dir_.path() + "/volumes"};
@@ -167,11 +188,15 @@ class ReconcilerTest : public ::testing::Test {
   store::UserStore users_{*db_, clock_};
   store::ProjectStore projects_{*db_, clock_};
   store::DeploymentStore deployments_{*db_, clock_};
+  store::BuildStore builds_{*db_, clock_};
+  store::ReleaseStore releases_{*db_, clock_};
   testing::FakeRuntime runtime_;
   FakeProber prober_;
   FakeRouter router_;
   manifest::SeededRandom random_{42};
   ControllerContext context_;
+  BuildRunner runner_{context_, {}, nullptr};
+  InlineBuildQueue build_queue_{runner_};
   std::chrono::steady_clock::time_point now_{};
   store::User user_;
   store::Project project_;
@@ -304,7 +329,7 @@ TEST_F(ReconcilerTest, BuiltStageBuildFailureKeepsThePreviousRelease) {
            Running("-web-2").size() == 1;
   });
 
-  auto builds = MUST(deployments_.ListBuilds(d.id, 10));
+  auto builds = MUST(builds_.List(d.id, 10));
   ASSERT_GE(builds.size(), 2u);
   EXPECT_EQ(builds[0].state, store::BuildState::kFailed);
   EXPECT_NE(builds[0].error.find("image not known"), std::string::npos);
@@ -337,8 +362,8 @@ TEST_F(ReconcilerTest, ThePrimaryServiceIsTheRunningStacks) {
   runtime_.FailBuilds(broken.substr(0, 12), "FROM nowhere: image not known");
   MUST(deployments_.RequestRebuild(d.id, broken, {}));
   PassUntil(reconciler, [&] {
-    return !MUST(deployments_.ListBuilds(d.id, 10)).empty() &&
-           MUST(deployments_.ListBuilds(d.id, 10))[0].state == store::BuildState::kFailed;
+    return !MUST(builds_.List(d.id, 10)).empty() &&
+           MUST(builds_.List(d.id, 10))[0].state == store::BuildState::kFailed;
   });
   reconciler.Pass();
   EXPECT_EQ(reconciler.status().primary, "web");
@@ -549,6 +574,58 @@ TEST_F(ReconcilerTest, SweepRemovesObjectsOfUnknownDeploymentsOnly) {
   EXPECT_EQ(runtime_.networks().size(), 1u);
   EXPECT_EQ(Running("-shop-dev-").size(), 2u);
   EXPECT_EQ(Running("someone-elses").size(), 1u);
+}
+
+TEST_F(ReconcilerTest, PushedCommitIsBuiltIntoAReleaseAndANewerOneSupersedesItsBuild) {
+  store::Deployment d = Create("prod", "production");
+  Reconciler reconciler(context_, d.id);
+  PassUntil(reconciler, [&] { return reconciler.status().phase == Phase::kRunning; });
+  auto releases = MUST(releases_.List(d.id, 10));
+  ASSERT_EQ(releases.size(), 1u);
+  EXPECT_EQ(releases[0].number, 1);
+  EXPECT_EQ(releases[0].created_by, user_.id) << "the first build is its creator's";
+
+  // Two commits arrive while the queue is held: the build for the first is superseded.
+  context_.build_queue = nullptr;
+  git::testing::WriteFile(source_, "web/app.py", "print('two')\n");
+  std::string second = git::testing::CommitAll(source_, "two", 1'700'000'100);
+  MUST(MUST(git::BareRepository::Open(project_.repo_path)).Fetch(source_, 60s));
+  ASSERT_EQ(MUST(deployments_.FollowBranch(project_.id, "main", second)).size(), 1u);
+  reconciler.Pass();
+  auto queued = MUST(builds_.List(d.id, 10));
+  ASSERT_EQ(queued[0].state, store::BuildState::kQueued);
+  EXPECT_EQ(reconciler.status().build_state, "queued");
+  git::testing::WriteFile(source_, "web/app.py", "print('three')\n");
+  std::string third = git::testing::CommitAll(source_, "three", 1'700'000'200);
+  MUST(MUST(git::BareRepository::Open(project_.repo_path)).Fetch(source_, 60s));
+  ASSERT_EQ(MUST(deployments_.FollowBranch(project_.id, "main", third)).size(), 1u);
+  context_.build_queue = &build_queue_;
+  PassUntil(reconciler, [&] { return MUST(deployments_.Find(d.id)).release_commit == third; });
+  EXPECT_EQ(MUST(builds_.Find(queued[0].id)).state, store::BuildState::kCancelled);
+  EXPECT_NE(MUST(builds_.Find(queued[0].id)).error.find("superseded"), std::string::npos);
+  releases = MUST(releases_.List(d.id, 10));
+  ASSERT_EQ(releases.size(), 2u);
+  EXPECT_EQ(releases[0].commit, third);
+  EXPECT_EQ(releases[0].kind, store::ReleaseKind::kBuild);
+  PassUntil(reconciler, [&] { return reconciler.status().colour == Colour::kGreen; });
+  EXPECT_EQ(Running("-web-").at(0).spec.image.find(third.substr(0, 12)) != std::string::npos,
+            true);
+}
+
+TEST_F(ReconcilerTest, InterruptedBuildIsQueuedAgainAFewTimesOnly) {
+  store::Deployment d = Create("prod", "production");
+  context_.build_queue = nullptr;  // builds wait in the queue
+  Reconciler reconciler(context_, d.id);
+  for (int i = 0; i < 3; ++i) {
+    reconciler.Pass();
+    ASSERT_TRUE(MUST(builds_.ClaimNext()));  // a runner takes it, and the server dies
+    MUST(builds_.InterruptRunning("the server stopped during this build"));
+  }
+  reconciler.Pass();
+  auto builds = MUST(builds_.List(d.id, 10));
+  EXPECT_EQ(builds.size(), 3u) << "queued again twice after the first interruption";
+  EXPECT_EQ(reconciler.status().build_state, "interrupted");
+  EXPECT_EQ(reconciler.status().colour, Colour::kRed);
 }
 
 TEST_F(ReconcilerTest, InvalidStageIsReportedNotCrashed) {

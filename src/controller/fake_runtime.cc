@@ -23,6 +23,9 @@ Status FakeRuntime::PullImage(const std::string& ref, const runtime::LineSink&) 
 
 Result<runtime::BuildOutcome> FakeRuntime::BuildImage(const runtime::BuildSpec& spec,
                                                       const runtime::LineSink& progress) {
+  if (spec.cancel != nullptr && spec.cancel->load()) {
+    return Unexpected(ErrorCode::kCancelled, fmt::format("build image {}: cancelled", spec.tag));
+  }
   std::lock_guard lock(mutex_);
   ++builds_;
   progress("STEP 1/1: FROM debian");

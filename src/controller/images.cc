@@ -46,7 +46,8 @@ std::optional<std::string> RelativeTo(const std::string& path, const std::string
   return std::nullopt;
 }
 
-Status ImageBuilder::Ensure(const std::string& ref, const runtime::LineSink& log) {
+Status ImageBuilder::Ensure(const std::string& ref, const std::atomic<bool>* cancel,
+                            const runtime::LineSink& log) {
   std::optional<runtime::ImageInfo> present = TRY(runtime_.InspectImage(ref));
   if (std::optional<images::BuiltinImage> builtin = images::FindBuiltinImage(ref)) {
     // Built by this version of Stackyard? Another version may ship another context.
@@ -57,7 +58,7 @@ Status ImageBuilder::Ensure(const std::string& ref, const runtime::LineSink& log
     }
     log(fmt::format("==> building the built-in image {}", ref));
     std::string context = TRY(images::BuiltinImageContext(ref));
-    runtime::BuildSpec spec{.tag = ref, .context_tar = std::move(context)};
+    runtime::BuildSpec spec{.tag = ref, .context_tar = std::move(context), .cancel = cancel};
     spec.labels[std::string(runtime::kLabelRole)] = "catalog-image";
     spec.labels[std::string(kLabelDigest)] = builtin->digest;
     runtime::BuildOutcome outcome = TRY(runtime_.BuildImage(spec, log));
@@ -89,7 +90,9 @@ Result<runtime::BuildOutcome> ImageBuilder::Build(const std::string& tag, std::s
                           .dockerfile = dockerfile,
                           .args = args,
                           .cpus = request.build_cpus,
-                          .memory_bytes = request.build_memory_bytes};
+                          .memory_bytes = request.build_memory_bytes,
+                          .timeout = request.build_timeout,
+                          .cancel = request.cancel};
   spec.labels[std::string(runtime::kLabelProject)] = request.project;
   spec.labels[std::string(runtime::kLabelRole)] = "build";
   return runtime_.BuildImage(spec, log);
@@ -112,11 +115,19 @@ Result<ImageSet> ImageBuilder::Prepare(const ImageRequest& request, const runtim
   }
 
   for (const manifest::Service* service : services) {
+    if (request.cancel != nullptr && request.cancel->load()) {
+      log("==> cancelled");
+      return Unexpected(ErrorCode::kCancelled,
+                        fmt::format("preparing the images was cancelled before {}", service->id));
+    }
     bool component = service->kind == manifest::ServiceKind::kComponent;
     // Images that are not built from the project: catalog, `image`, `dev.image`.
     std::string given = component ? (dev ? service->dev.image : "") : service->image;
     if (!given.empty() || (!component && !service->build)) {
-      Status ensured = Ensure(given, log);
+      Status ensured = Ensure(given, request.cancel, log);
+      if (!ensured && ensured.error().code == ErrorCode::kCancelled) {
+        return Unexpected(ensured.error());
+      }
       if (!ensured) return fail(service->id, ensured.error().message);
       set.images[service->id] = given;
       continue;

@@ -7,6 +7,8 @@
 // tagged by commit, dev images by the digest of their Dockerfile, so an unchanged service is
 // never rebuilt (and a rebuild reuses the engine's layer cache).
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -31,6 +33,9 @@ struct ImageRequest {
   bool force = false;
   double build_cpus = 0;
   int64_t build_memory_bytes = 0;
+  std::chrono::seconds build_timeout{1800};
+  /// Set by another thread to stop the build (a cancel, or a newer push).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// The images of a release, or why not. `error` names the first service that failed.
@@ -47,12 +52,14 @@ class ImageBuilder {
 
   /// Makes sure every service has its image; progress and build output go to `log`.
   /// A failing build is ImageSet::ok == false; the Result fails only when the engine or the
-  /// repository cannot be used at all.
+  /// repository cannot be used at all, and with kCancelled once `request.cancel` is set (it
+  /// is passed to every build, and looked at before each service).
   Result<ImageSet> Prepare(const ImageRequest& request, const runtime::LineSink& log);
 
  private:
   /// Present already, a built-in image to build, or pulled.
-  Status Ensure(const std::string& ref, const runtime::LineSink& log);
+  Status Ensure(const std::string& ref, const std::atomic<bool>* cancel,
+                const runtime::LineSink& log);
   Result<runtime::BuildOutcome> Build(const std::string& tag, std::string context_tar,
                                       const std::string& dockerfile,
                                       const std::map<std::string, std::string>& args,

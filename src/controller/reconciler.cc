@@ -6,40 +6,23 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "controller/reconciler_internal.h"
-#include "manifest/manifest.h"
-#include "projects/git_repository_view.h"
+#include "controller/code_sync.h"
+#include "controller/image_pruner.h"
+#include "controller/release_inputs.h"
 
 namespace yard::controller {
 namespace {
 
 using namespace internal;
 
-// Generated values: the store's, plus those drawn in this resolution (kept by AddValues).
-class StoredValues final : public manifest::GeneratedValues {
- public:
-  StoredValues(std::map<std::string, std::string> stored, manifest::RandomSource& random)
-      : stored_(std::move(stored)), random_(random) {}
-  Result<std::string> GetOrGenerate(const std::string& key,
-                                    const manifest::GeneratorSpec& spec) override {
-    if (auto it = stored_.find(key); it != stored_.end()) return it->second;
-    std::string value = TRY(manifest::Generate(spec, random_));
-    stored_[key] = value;
-    drawn_[key] = value;
-    return value;
-  }
-  const std::map<std::string, std::string>& drawn() const { return drawn_; }
-
- private:
-  std::map<std::string, std::string> stored_;
-  std::map<std::string, std::string> drawn_;
-  manifest::RandomSource& random_;
-};
-
+// A build interrupted by a server stop is queued again this many times, not forever: a build
+// that kills the server each time must end.
+constexpr int kInterruptedRetries = 3;
 
 }  // namespace
 
 Reconciler::Reconciler(ControllerContext& context, int64_t deployment_id)
-    : ctx_(context), id_(deployment_id), images_(*context.runtime, context.naming) {}
+    : ctx_(context), id_(deployment_id) {}
 
 std::chrono::milliseconds Reconciler::Backoff(int step) {
   return std::chrono::milliseconds(1000LL << std::min(step, 6)) > 60s
@@ -124,7 +107,10 @@ Result<Reconciler::Outcome> Reconciler::Run() {
     if (!fs::Exists(code)) {
       Publish(d, nullptr);
       TRY_CTX(repository.CloneBranch(d.branch, code, 10min), "checking out the code");
+      synced_target_ = d.target_commit;
     }
+    SyncCode(d, repository, code);
+    inputs_.code = code_;
   }
 
   manifest::EnvResolution env = TRY(ResolveEnv(d, **stack, d.target_commit));
@@ -135,12 +121,7 @@ Result<Reconciler::Outcome> Reconciler::Run() {
       needs_build |= !d.release_images.contains(service.id);
     }
   }
-  std::string build_key = fmt::format("{}#{}", d.target_commit, d.build_nonce);
-  if (needs_build && failed_build_ != build_key) {
-    TRY(BuildRelease(d, **stack, *stage, env, repository));
-  } else if (needs_build) {
-    inputs_.build_error = "see the build log";
-  }
+  if (needs_build) TRY(ReleaseFromBuild(d));
   inputs_.has_release = !d.release_commit.empty();
   if (!inputs_.has_release) {
     Publish(d, nullptr);
@@ -178,23 +159,7 @@ Result<Reconciler::Outcome> Reconciler::Run() {
 Result<const manifest::Stack*> Reconciler::LoadStack(const git::BareRepository& repository,
                                                      const std::string& commit) {
   if (stack_ && stack_commit_ == commit) return &stack_->stack;
-  std::string text = TRY_CTX(repository.ReadFile(commit, manifest::kManifestFileName, 1 << 20),
-                             "reading the manifest");
-  projects::GitRepositoryView view(repository, commit);
-  manifest::ParseResult parsed =
-      manifest::LoadManifest(text, std::string(manifest::kManifestFileName), &view);
-  if (!parsed.ok()) {
-    std::string first;
-    for (const manifest::Diagnostic& diagnostic : parsed.diagnostics) {
-      if (diagnostic.severity == manifest::Severity::kError) {
-        first = manifest::FormatDiagnostic(diagnostic);
-        break;
-      }
-    }
-    return Unexpected(ErrorCode::kFailedPrecondition,
-                      fmt::format("the manifest at {} is invalid: {}", commit.substr(0, 12), first));
-  }
-  stack_ = std::move(parsed);
+  stack_ = TRY(LoadStackAt(repository, commit));
   stack_commit_ = commit;
   return &stack_->stack;
 }
@@ -202,71 +167,130 @@ Result<const manifest::Stack*> Reconciler::LoadStack(const git::BareRepository& 
 Result<manifest::EnvResolution> Reconciler::ResolveEnv(const store::Deployment& d,
                                                        const manifest::Stack& stack,
                                                        const std::string& commit) {
-  StoredValues values(TRY(ctx_.deployments->Values(d.id)), *ctx_.random);
-  manifest::DeploymentContext context{.stage = d.stage,
-                                      .deployment = d.name,
-                                      .project = d.project,
-                                      .branch = d.branch,
-                                      .commit = commit,
-                                      .domain = ctx_.domain};
-  manifest::EnvResolution env = manifest::ResolveEnv(stack, context, d.params, values);
-  // Kept even when something else failed to resolve: a value, once drawn, is the value.
-  if (!values.drawn().empty()) TRY(ctx_.deployments->AddValues(d.id, values.drawn()));
-  if (!env.ok()) {
-    return Unexpected(ErrorCode::kFailedPrecondition,
-                      "the environment does not resolve: " +
-                          manifest::FormatDiagnostic(env.diagnostics.front()));
-  }
-  return env;
+  return ResolveDeploymentEnv(ctx_, d, stack, commit);
 }
 
-Status Reconciler::BuildRelease(store::Deployment& d, const manifest::Stack& stack,
-                                const manifest::Stage& stage, const manifest::EnvResolution& env,
-                                const git::BareRepository& repository) {
-  inputs_.building = true;
-  inputs_.has_release = !d.release_commit.empty();
-  Publish(d, nullptr);
-  store::BuildRecord build = TRY(ctx_.deployments->StartBuild(d.id, d.target_commit));
-  TRY(fs::CreateDirectories(ctx_.build_logs_dir));
-  std::string log_path = fmt::format("{}/{}.log", ctx_.build_logs_dir, build.id);
-  std::FILE* log_file = std::fopen(log_path.c_str(), "w");
-  auto sink = [&](std::string_view line) {
-    if (log_file == nullptr) return;
-    std::fwrite(line.data(), 1, line.size(), log_file);
-    std::fputc('\n', log_file);
-    std::fflush(log_file);
-  };
-  sink(fmt::format("build {} of {}/{} at commit {}", build.id, d.project, d.name,
-                   d.target_commit));
-  ImageRequest request{.stack = &stack,
-                       .stage = &stage,
-                       .env = &env,
-                       .project = d.project,
-                       .commit = d.target_commit,
-                       .code_dir = ctx_.naming.CodeDir(d.project, d.name),
-                       .repository = &repository,
-                       .force = d.build_nonce != d.release_nonce};
-  Result<ImageSet> set = images_.Prepare(request, sink);
-  std::string error = set ? set->error : set.error().message;
-  bool ok = set && set->ok;
-  sink(ok ? "build succeeded" : "build failed: " + error);
-  if (log_file != nullptr) std::fclose(log_file);
-  TRY(ctx_.deployments->FinishBuild(build.id,
-                                    ok ? store::BuildState::kSucceeded : store::BuildState::kFailed,
-                                    error, ok ? set->images : std::map<std::string, std::string>{}));
-  inputs_.building = false;
-  if (!ok) {
-    failed_build_ = fmt::format("{}#{}", d.target_commit, d.build_nonce);
-    inputs_.build_error = error;
-    log::Info("{}/{}: build {} failed: {}", d.project, d.name, build.id, error);
+Status Reconciler::ReleaseFromBuild(store::Deployment& d) {
+  // Builds for an older target (a newer push, a rollback) are not wanted any more.
+  for (const store::BuildRecord& stale :
+       TRY(ctx_.builds->Supersede(d.id, d.target_commit, d.build_nonce))) {
+    if (ctx_.build_queue == nullptr) continue;
+    Status stopped = ctx_.build_queue->Cancel(
+        stale.id, fmt::format("superseded by {}", d.target_commit.substr(0, 12)));
+    if (!stopped) log::Warn("build {}: {}", stale.id, stopped.error().message);
+  }
+
+  store::BuildStore::TargetBuilds builds =
+      TRY(ctx_.builds->ForTarget(d.id, d.target_commit, d.build_nonce));
+  const std::optional<store::BuildRecord>& latest = builds.latest;
+  bool resume = latest && latest->state == store::BuildState::kInterrupted &&
+                builds.interrupted < kInterruptedRetries;
+  // A build that is the release already, yet the release lacks an image: one was removed
+  // behind our back (ForgetImage). Build again; existing images are reused.
+  bool rebuild_missing = false;
+  if (latest && latest->state == store::BuildState::kSucceeded) {
+    auto current = TRY(ctx_.releases->List(d.id, 1));
+    rebuild_missing = !current.empty() && current.front().build_id == latest->id &&
+                      current.front().kind == store::ReleaseKind::kBuild &&
+                      d.release_commit == latest->commit;
+  }
+  if (!latest || resume || rebuild_missing) {
+    std::string reason = resume                                ? "resumed after a server restart"
+                         : rebuild_missing                      ? "an image was removed"
+                         : d.release_commit.empty()             ? "first build"
+                         : d.release_nonce != d.build_nonce     ? "rebuild"
+                         : d.release_commit != d.target_commit ? "new commit on " + d.branch
+                                                                : "missing images";
+    store::BuildRecord queued =
+        TRY(ctx_.builds->Enqueue(d.id, d.target_commit, d.build_nonce, reason,
+                                 d.release_commit.empty() && d.created_by > 0
+                                     ? std::optional<int64_t>(d.created_by)
+                                     : std::nullopt));
+    log::Info("{}/{}: build {} queued ({})", d.project, d.name, queued.id, reason);
+    if (ctx_.build_queue != nullptr) ctx_.build_queue->Wake();
+    inputs_.building = true;
+    inputs_.build_queued = true;
+    inputs_.build_id = queued.id;
     return Ok();
   }
-  TRY(ctx_.deployments->SetRelease(d.id, d.target_commit, set->images, d.build_nonce));
-  d.release_commit = d.target_commit;
-  d.release_images = set->images;
-  d.release_nonce = d.build_nonce;
-  log::Info("{}/{}: build {} succeeded", d.project, d.name, build.id);
+  inputs_.build_id = latest->id;
+  switch (latest->state) {
+    case store::BuildState::kQueued:
+    case store::BuildState::kRunning:
+      inputs_.building = true;
+      inputs_.build_queued = latest->state == store::BuildState::kQueued;
+      return Ok();
+    case store::BuildState::kSucceeded: {
+      store::Release release{.deployment_id = d.id,
+                             .commit = latest->commit,
+                             .images = latest->images,
+                             .params = d.params,
+                             .env = d.env,
+                             .kind = store::ReleaseKind::kBuild,
+                             .build_id = latest->id,
+                             .created_by = latest->requested_by};
+      store::Release made = TRY(ctx_.releases->Activate(release, /*retarget=*/false));
+      d.release_commit = made.commit;
+      d.release_images = made.images;
+      d.release_nonce = d.build_nonce;
+      log::Info("{}/{}: release {} from build {} ({})", d.project, d.name, made.number,
+                latest->id, made.commit.substr(0, 12));
+      auto pruned = PruneImages(*ctx_.runtime, *ctx_.releases, *ctx_.builds, ctx_.keep_releases,
+                                ctx_.clock->NowUnix());
+      if (!pruned) log::Warn("pruning images: {}", pruned.error().message);
+      return Ok();
+    }
+    case store::BuildState::kFailed:
+    case store::BuildState::kCancelled:
+    case store::BuildState::kInterrupted:
+      inputs_.build_ended = store::BuildStateName(latest->state);
+      inputs_.build_error = latest->error.empty() ? "no reason given" : latest->error;
+      return Ok();
+  }
   return Ok();
+}
+
+void Reconciler::SyncCode(const store::Deployment& d, const git::BareRepository& repository,
+                          const std::string& code) {
+  // Once per target; a diverged volume is looked at again now and then, so that the status
+  // follows what people do in it (commit, pull, stash).
+  TimePoint now = ctx_.now();
+  if (synced_target_ == d.target_commit && (!code_ || now < next_code_check_)) return;
+  next_code_check_ = now + 30s;
+  DeploymentStatus::Code out;
+  if (synced_target_ != d.target_commit) {
+    auto synced = SyncCheckout(code, repository, d.branch, d.target_commit, 2min);
+    if (!synced) {
+      log::Warn("{}/{}: bringing {} into the code volume: {}", d.project, d.name,
+                d.target_commit.substr(0, 12), synced.error().message);
+      return;  // tried again next pass
+    }
+    synced_target_ = d.target_commit;
+    out.state = synced->result == SyncResult::kFastForwarded ? "fast_forwarded"
+                : synced->result == SyncResult::kDiverged    ? "diverged"
+                                                             : "up_to_date";
+    out.summary = synced->summary;
+    out.head = synced->state.head;
+    out.ahead = synced->state.ahead;
+    out.behind = synced->state.behind;
+    out.uncommitted_total = synced->state.uncommitted_total;
+    out.uncommitted = synced->state.uncommitted;
+    if (synced->result != SyncResult::kUpToDate) {
+      log::Info("{}/{}: {}", d.project, d.name, synced->summary);
+    }
+  } else {
+    auto state = InspectCheckout(code, d.branch, d.target_commit, 30s);
+    if (!state) return;
+    SyncResult result = DecideSync(*state, d.branch);
+    out.state = result == SyncResult::kUpToDate ? "up_to_date" : "diverged";
+    out.summary = SummarizeCodeState(*state, d.branch);
+    out.head = state->head;
+    out.ahead = state->ahead;
+    out.behind = state->behind;
+    out.uncommitted_total = state->uncommitted_total;
+    out.uncommitted = state->uncommitted;
+  }
+  code_ = std::move(out);
 }
 
 Status Reconciler::EnsureNetwork(const store::Deployment& d) {

@@ -19,7 +19,6 @@
 
 #include "controller/context.h"
 #include "controller/health.h"
-#include "controller/images.h"
 #include "controller/plan.h"
 #include "controller/status.h"
 #include "git/bare_repository.h"
@@ -90,9 +89,13 @@ class Reconciler {
   Result<manifest::EnvResolution> ResolveEnv(const store::Deployment& d,
                                              const manifest::Stack& stack,
                                              const std::string& commit);
-  Status BuildRelease(store::Deployment& d, const manifest::Stack& stack,
-                      const manifest::Stage& stage, const manifest::EnvResolution& env,
-                      const git::BareRepository& repository);
+  /// The target has no release yet: queue its build, or report the build under way or how
+  /// it failed, or make its finished build the release (and update `d`).
+  Status ReleaseFromBuild(store::Deployment& d);
+  /// Development stages: brings a new target into the code volume when nothing would be
+  /// lost, and keeps code_ (the status's view of the volume) current.
+  void SyncCode(const store::Deployment& d, const git::BareRepository& repository,
+                const std::string& code);
   Status EnsureNetwork(const store::Deployment& d);
   /// Returns true while something is still starting (poll fast).
   Result<bool> Converge(const store::Deployment& d, const std::vector<ServicePlan>& plans);
@@ -118,15 +121,16 @@ class Reconciler {
 
   ControllerContext& ctx_;
   const int64_t id_;
-  ImageBuilder images_;
   std::map<std::string, Tracked> tracked_;
   PhaseInputs inputs_;
   // The stack of the last commit read, so that passes do not re-parse it.
   std::string stack_commit_;
   std::optional<manifest::ParseResult> stack_;
   std::optional<git::BareRepository> repository_;  // the project's, opened on first use
-  std::string failed_build_;  // commit#nonce whose build failed: not retried until asked
   std::string last_phase_;
+  std::string synced_target_;  // the target last brought into the code volume (or tried)
+  std::optional<DeploymentStatus::Code> code_;
+  TimePoint next_code_check_{};
   std::string primary_;  // of the stack that runs (or will): DeploymentStatus::primary
   // The routes last given to the edge, for the status.
   std::vector<edge::EdgeRoute> routes_;

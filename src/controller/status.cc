@@ -74,13 +74,28 @@ void ComputePhase(const PhaseInputs& inputs, DeploymentStatus& status) {
     status.reasons.push_back(inputs.config_error);
     return;
   }
+  if (inputs.build_id > 0) {
+    status.build_id = inputs.build_id;
+    status.build_state = !inputs.build_error.empty() ? inputs.build_ended
+                         : inputs.build_queued       ? "queued"
+                                                     : "running";
+  }
+  status.code = inputs.code;
+  if (inputs.code && inputs.code->state == "diverged") {
+    // Not a fault: people work in the code volume. Said so that nobody expects the push there.
+    status.reasons.push_back(inputs.code->summary);
+  }
+  std::string build = inputs.build_id > 0 ? fmt::format("build {}", inputs.build_id) : "build";
+  std::string build_problem = fmt::format("{} {}: {}", build, inputs.build_ended,
+                                          inputs.build_error);
   if (!inputs.has_release) {
     if (!inputs.build_error.empty()) {
       set(Phase::kFailed, Colour::kRed);
-      status.reasons.push_back("build failed: " + inputs.build_error);
+      status.reasons.push_back(build_problem);
     } else if (inputs.building) {
       set(Phase::kBuilding, Colour::kYellow);
-      status.reasons.push_back("building images");
+      status.reasons.push_back(inputs.build_queued ? build + " is queued"
+                                                   : "building images (" + build + ")");
     } else {
       set(Phase::kCreating, Colour::kYellow);
       status.reasons.push_back("preparing");
@@ -127,10 +142,12 @@ void ComputePhase(const PhaseInputs& inputs, DeploymentStatus& status) {
         break;
     }
   }
-  if (inputs.building) status.reasons.push_back("building a new version; the current one serves");
+  if (inputs.building) {
+    status.reasons.push_back(fmt::format("{} a new version ({}); the current one serves",
+                                         inputs.build_queued ? "queued" : "building", build));
+  }
   if (!inputs.build_error.empty()) {
-    status.reasons.push_back("the newest build failed (" + inputs.build_error +
-                             "); the previous version keeps running");
+    status.reasons.push_back(build_problem + "; the previous version keeps running");
   }
   for (const std::string& service : inputs.rolling_out) {
     ++busy;

@@ -79,9 +79,24 @@ struct DeploymentStatus {
   /// Rollouts that failed and were rolled back (PhaseInputs::rollout_errors).
   std::vector<std::string> rolled_back;
   std::string commit;  // what runs
+  /// The build of the target commit while it is queued or runs, or when it did not succeed
+  /// (state "queued", "running", "failed", "cancelled", "interrupted"); 0 and "" otherwise.
+  int64_t build_id = 0;
+  std::string build_state;
   /// The service `ssh DEPLOYMENT.PROJECT@...` reaches: the manifest's `primary`, else the
   /// first component, else the first add-on.
   std::string primary;
+  /// Development deployments: the code volume against the branch it follows.
+  struct Code {
+    std::string state;  // "up_to_date", "fast_forwarded", "diverged"
+    std::string summary;
+    std::string head;
+    int ahead = 0;
+    int behind = 0;
+    int uncommitted_total = 0;
+    std::vector<std::string> uncommitted;
+  };
+  std::optional<Code> code;
   /// The deployment's version (store::Deployment::version) this status reflects.
   int64_t observed_version = 0;
   int64_t observed_at = 0;
@@ -93,14 +108,21 @@ struct PhaseInputs {
   bool stopped = false;
   bool building = false;
   bool has_release = false;
-  /// Set when the newest build failed: its one-line reason.
+  /// Set when the newest build for the target did not succeed: its one-line reason, and
+  /// how it ended ("failed", "cancelled", "interrupted").
   std::string build_error;
+  std::string build_ended = "failed";
+  /// The build of the target under way, or the one that did not succeed (0: none).
+  int64_t build_id = 0;
+  bool build_queued = false;  // `building`, but still waiting in the queue
   /// Set when the stack cannot be read or resolved at the target commit.
   std::string config_error;
   /// Services whose new version is rolling out (the previous one serves or drains).
   std::vector<std::string> rolling_out;
   /// Rollouts that failed and were rolled back, one line each.
   std::vector<std::string> rollout_errors;
+  /// Development deployments: the last code volume sync (DeploymentStatus::code).
+  std::optional<DeploymentStatus::Code> code;
   /// Set when the edge refused or could not take the deployment's routes.
   std::string edge_error;
 };

@@ -304,20 +304,6 @@ Status DeploymentService::Restart(const store::Deployment& d, const std::string&
   return Ok();
 }
 
-Status DeploymentService::Rebuild(const store::Deployment& d, const store::Project& project) {
-  if (d.desired == store::Desired::kDeleted) {
-    return Unexpected(ErrorCode::kFailedPrecondition, "the deployment is being deleted");
-  }
-  git::BareRepository repository = TRY(git::BareRepository::Open(project.repo_path));
-  std::string commit = TRY_CTX(repository.ResolveCommit("refs/heads/" + d.branch),
-                               fmt::format("branch '{}'", d.branch));
-  // No restart here: the running version keeps serving while the build runs, and is
-  // replaced only by a release whose every image built (a failed build leaves it alone).
-  TRY(store_.RequestRebuild(d.id, commit, {}));
-  Wake(d.id);
-  return Ok();
-}
-
 Status DeploymentService::Delete(const store::Deployment& d) {
   TRY(store_.SetDesired(d.id, store::Desired::kDeleted));
   Wake(d.id);
@@ -328,20 +314,6 @@ std::optional<controller::DeploymentStatus> DeploymentService::StatusOf(
     const store::Deployment& d) {
   if (controller_ == nullptr) return std::nullopt;
   return controller_->StatusOf(d.id);
-}
-
-Result<std::vector<store::BuildRecord>> DeploymentService::Builds(const store::Deployment& d) {
-  return store_.ListBuilds(d.id, 20);
-}
-
-Result<store::BuildRecord> DeploymentService::FindBuild(const store::Deployment& d,
-                                                        int64_t build_id) {
-  store::BuildRecord build = TRY(store_.FindBuild(build_id));
-  if (build.deployment_id != d.id) {
-    return Unexpected(ErrorCode::kNotFound,
-                      fmt::format("deployment '{}' has no build {}", d.name, build_id));
-  }
-  return build;
 }
 
 Result<store::DomainStore*> DeploymentService::Domains() {

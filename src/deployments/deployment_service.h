@@ -55,14 +55,10 @@ class DeploymentService {
   /// Restarts one service (component or add-on) or, when `service` is empty, all of them.
   /// Containers start fresh; volumes (code, data) stay.
   Status Restart(const store::Deployment& d, const std::string& service);
-  /// Builds the branch's head again (even if unchanged) and rolls out.
-  Status Rebuild(const store::Deployment& d, const store::Project& project);
   /// Stops and removes everything; volumes go to the trash.
   Status Delete(const store::Deployment& d);
 
   std::optional<controller::DeploymentStatus> StatusOf(const store::Deployment& d);
-  Result<std::vector<store::BuildRecord>> Builds(const store::Deployment& d);
-  Result<store::BuildRecord> FindBuild(const store::Deployment& d, int64_t build_id);
 
   /// Routes `hostname` to an endpoint of the stack at the deployment's target commit:
   /// `endpoint`, or when it is empty the stack's only endpoint. Records it and wakes the

@@ -32,6 +32,8 @@ constexpr size_t kMaxUpgradeErrorBytes = 1024 * 1024;
 using SteadyClock = std::chrono::steady_clock;
 // Stands for "no limit" while keeping deadline arithmetic far from overflow.
 constexpr std::chrono::milliseconds kNoLimit = std::chrono::hours(24 * 365);
+// How often a request's cancel flag is looked at while the exchange waits.
+constexpr std::chrono::milliseconds kCancelPoll{100};
 
 // When the server last sent something; written and read only on the calling thread.
 struct Activity {
@@ -119,7 +121,9 @@ asio::awaitable<void> StreamingExchange(Stream& stream, bhttp::request<bhttp::st
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    auto [error, read] = co_await bhttp::async_read(stream, buffer, parser, kAwaitable);
+    // read_some, not read: read returns only once the chunk buffer is full or the body ends,
+    // which would hold a slow stream's lines back until then.
+    auto [error, read] = co_await bhttp::async_read_some(stream, buffer, parser, kAwaitable);
     if (error == bhttp::error::need_buffer) error = {};
     if (error) {
       result = Unexpected(ErrorCode::kIo, "read response body: " + error.message());
@@ -298,6 +302,12 @@ Result<T> RunExchange(const Endpoint& endpoint, const ClientRequest& request,
       beast_request.set(bhttp::field::upgrade, "tcp");
     }
   }
+  auto cancelled = [&] { return request.cancel != nullptr && request.cancel->load(); };
+  auto cancelled_error = [&] {
+    return Unexpected(ErrorCode::kCancelled,
+                      fmt::format("the request to {} was cancelled", endpoint.ToString()));
+  };
+  if (cancelled()) return cancelled_error();
   auto unreachable = [&](const beast::error_code& error) {
     return Unexpected(ErrorCode::kUnavailable,
                       fmt::format("cannot reach {}: {}", endpoint.ToString(), error.message()));
@@ -307,13 +317,19 @@ Result<T> RunExchange(const Endpoint& endpoint, const ClientRequest& request,
   idle_timeout = std::min(idle_timeout, kNoLimit);
   const auto deadline = SteadyClock::now() + timeout;
   bool idle_expired = false;
+  bool was_cancelled = false;
 
-  // Runs the exchange until it finishes, the deadline passes or, once the request is sent, the
-  // server stays silent for idle_timeout. Past a limit, closes the socket and lets the
-  // coroutine finish with an aborted operation, so that nothing outlives this call.
+  // Runs the exchange until it finishes, the deadline passes, the request is cancelled or,
+  // once the request is sent, the server stays silent for idle_timeout. Past a limit, closes
+  // the socket and lets the coroutine finish with an aborted operation, so that nothing
+  // outlives this call.
   auto run = [&](auto& socket, auto body) -> bool {
     asio::co_spawn(io, body(), asio::detached);
     while (!io.stopped()) {
+      if (cancelled()) {
+        was_cancelled = true;
+        break;
+      }
       auto until = deadline;
       if (activity.request_sent) until = std::min(until, activity.last + idle_timeout);
       auto now = SteadyClock::now();
@@ -321,7 +337,9 @@ Result<T> RunExchange(const Endpoint& endpoint, const ClientRequest& request,
         idle_expired = until < deadline;
         break;
       }
-      io.run_for(until - now);
+      SteadyClock::duration wait = until - now;
+      if (request.cancel != nullptr) wait = std::min<SteadyClock::duration>(wait, kCancelPoll);
+      io.run_for(wait);
     }
     if (result) return true;
     beast::error_code ignored;
@@ -360,6 +378,7 @@ Result<T> RunExchange(const Endpoint& endpoint, const ClientRequest& request,
     });
   }
   if (!finished) {
+    if (was_cancelled) return cancelled_error();
     if (idle_expired) {
       return Unexpected(
           ErrorCode::kTimeout,

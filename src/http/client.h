@@ -3,6 +3,7 @@
 // A small blocking HTTP/1.1 client for the CLI and for talking to local daemons (engine and
 // proxy APIs on unix sockets). One connection per request.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -22,6 +23,10 @@ struct ClientRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string content_type = "application/json";
+  /// When set, another thread may store true to abandon the exchange: the connection is
+  /// closed within about 100 ms and the call fails with kCancelled. Closing is all the server
+  /// learns; what it does about it is its own business (an engine may go on building).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Where a server listens: "http://HOST:PORT" or "unix:///path/to.sock".
@@ -55,8 +60,9 @@ class Client {
   explicit Client(Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
 
   /// Sends the request and reads the whole response. kUnavailable when the server cannot be
-  /// reached, kTimeout when `timeout` passes first, kIo for a broken response. An HTTP error
-  /// status is not an error here: it comes back in Response::status.
+  /// reached, kTimeout when `timeout` passes first, kCancelled when request.cancel is set
+  /// first, kIo for a broken response. An HTTP error status is not an error here: it comes
+  /// back in Response::status.
   Result<Response> Send(const ClientRequest& request, std::chrono::milliseconds timeout);
 
   /// Called with each piece of a response body as it arrives, on the caller's thread.
@@ -66,8 +72,8 @@ class Client {
   /// collecting it, with no size limit: for build output, progress streams and bodies that
   /// end when the server closes the connection. The returned Response has the status and
   /// headers and an empty body. `timeout` bounds the whole exchange; `idle_timeout` (from the
-  /// moment the request is sent) bounds each wait for the next byte. On kTimeout, whatever
-  /// arrived before has already been passed on.
+  /// moment the request is sent) bounds each wait for the next byte. On kTimeout and
+  /// kCancelled, whatever arrived before has already been passed on.
   Result<Response> SendStreaming(
       const ClientRequest& request, std::chrono::milliseconds timeout,
       const BodySink& on_body_chunk,

@@ -1,4 +1,4 @@
-// Client::Upgrade against a scripted server on a unix socket.
+// Client::Upgrade and cancels against a scripted server on a unix socket.
 
 #include "http/client.h"
 
@@ -10,8 +10,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -199,6 +201,89 @@ TEST(ClientUpgradeTest, UnreachableServerIsUnavailable) {
   auto upgraded = client.Upgrade(StartRequest(), milliseconds(1000));
   ASSERT_FALSE(upgraded);
   EXPECT_EQ(upgraded.error().code, ErrorCode::kUnavailable);
+}
+
+// Waits until the client closes its end: true when it did within `limit`.
+bool WaitForClose(int fd, milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  char buffer[256];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd wait{fd, POLLIN, 0};
+    if (poll(&wait, 1, 100) > 0 && read(fd, buffer, sizeof(buffer)) <= 0) return true;
+  }
+  return false;
+}
+
+TEST(ClientCancelTest, CancelWhileTheServerSaysNothingClosesTheConnection) {
+  std::atomic<bool> closed = false;
+  std::optional<ScriptedServer> server;
+  server.emplace([&](int fd, const std::string&) {
+    closed = WaitForClose(fd, milliseconds(30000));  // and never answers
+  });
+  std::atomic<bool> cancel = false;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    cancel = true;
+  });
+  ClientRequest request{.method = "POST", .target = "/build", .body = "context"};
+  request.cancel = &cancel;
+  const auto start = std::chrono::steady_clock::now();
+  auto response =
+      server->MakeClient().SendStreaming(request, milliseconds(60000), [](std::string_view) {});
+  canceller.join();
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kCancelled);
+  EXPECT_THAT(response.error().message, HasSubstr("cancelled"));
+  // A bound against hangs, far above the poll interval: the timeout was a minute.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  server.reset();  // waits for the script
+  EXPECT_TRUE(closed) << "the server did not see the connection close";
+}
+
+TEST(ClientCancelTest, CancelFromTheBodySinkKeepsWhatArrived) {
+  std::atomic<bool> closed = false;
+  std::optional<ScriptedServer> server;
+  server.emplace([&](int fd, const std::string&) {
+    Send(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"stream\":\"one\"}\n");
+    closed = WaitForClose(fd, milliseconds(30000));
+  });
+  std::atomic<bool> cancel = false;
+  ClientRequest request{.method = "POST", .target = "/build"};
+  request.cancel = &cancel;
+  std::string body;
+  auto response =
+      server->MakeClient().SendStreaming(request, milliseconds(60000), [&](std::string_view chunk) {
+        body += chunk;
+        cancel = true;
+      });
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kCancelled);
+  EXPECT_EQ(body, "{\"stream\":\"one\"}\n");
+  server.reset();
+  EXPECT_TRUE(closed) << "the server did not see the connection close";
+}
+
+TEST(ClientCancelTest, AlreadyCancelledSendsNothing) {
+  std::atomic<bool> cancel = true;
+  ClientRequest request;
+  request.cancel = &cancel;
+  Client client(Endpoint{.kind = Endpoint::Kind::kUnix, .path = "/nonexistent/yard-test.sock"});
+  auto response = client.Send(request, milliseconds(1000));
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kCancelled);
+}
+
+TEST(ClientCancelTest, AnUnsetFlagChangesNothing) {
+  ScriptedServer server([](int fd, const std::string&) {
+    Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+  });
+  std::atomic<bool> cancel = false;
+  ClientRequest request;
+  request.cancel = &cancel;
+  auto response = server.MakeClient().Send(request, milliseconds(5000));
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "ok");
 }
 
 }  // namespace

@@ -187,11 +187,20 @@ Status ProjectService::Refresh(const store::Project& project) {
                                   "nothing to fetch",
                                   project.name));
   }
-  std::lock_guard lock(RefreshLock(project.id));
-  auto repository = TRY(git::BareRepository::Open(project.repo_path));
-  Status fetched = repository.Fetch(project.source_url, options_.mirror_timeout);
-  TRY(store_.RecordRefresh(project.id, fetched ? "" : fetched.error().message));
-  return fetched;
+  {
+    std::lock_guard lock(RefreshLock(project.id));
+    auto repository = TRY(git::BareRepository::Open(project.repo_path));
+    Status fetched = repository.Fetch(project.source_url, options_.mirror_timeout);
+    TRY(store_.RecordRefresh(project.id, fetched ? "" : fetched.error().message));
+    if (!fetched) return fetched;
+  }
+  if (options_.fetched) options_.fetched(project);
+  return Ok();
+}
+
+Status ProjectService::RefreshById(int64_t project_id) {
+  store::Project project = TRY(store_.Find(project_id));
+  return Refresh(project);
 }
 
 void ProjectService::RefreshAll(const std::function<bool()>& stop_requested) {

@@ -45,6 +45,10 @@ struct ProjectServiceOptions {
   /// Where bare repositories live: REPOS_DIR/<name>.git.
   std::string repos_dir;
   std::chrono::milliseconds mirror_timeout{std::chrono::minutes(10)};
+  /// Called after each successful fetch of a mirrored project (by any path: the API, the
+  /// periodic refresh, a webhook), outside the project's refresh lock: new commits on
+  /// followed branches are deployed from here.
+  std::function<void(const store::Project&)> fetched;
 };
 
 /// Thread-safe: refreshes of one project are serialised, everything else may run at once.
@@ -71,6 +75,8 @@ class ProjectService {
   /// Fetches a mirrored project's source now and records the outcome (also when it failed).
   /// kFailedPrecondition for hosted projects, which have nothing to fetch.
   Status Refresh(const store::Project& project);
+  /// Refresh of the project with that id (the webhook's and the refresher's way in).
+  Status RefreshById(int64_t project_id);
   /// Refreshes every mirrored project, logging failures; for the periodic refresher. Stops
   /// between projects once `stop_requested` returns true.
   void RefreshAll(const std::function<bool()>& stop_requested);

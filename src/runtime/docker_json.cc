@@ -378,7 +378,7 @@ std::string ExecStreamStartBody(const ExecStreamSpec& spec) {
   return body.dump();
 }
 
-std::string BuildQuery(const BuildSpec& spec, BuildLabels labels) {
+std::string BuildQuery(const BuildSpec& spec, BuildLabels labels, std::string_view cgroup_parent) {
   auto encode = [](std::string_view text) { return http::PercentEncode(text); };
   Json args = Json::object();
   for (const auto& [name, value] : spec.args) args[name] = value;
@@ -392,12 +392,15 @@ std::string BuildQuery(const BuildSpec& spec, BuildLabels labels) {
   query += "&labels=" + encode(label_json.dump());
   query += "&buildargs=" + encode(args.dump());
   query += "&rm=1&forcerm=1";
-  if (spec.memory_bytes > 0) query += "&memory=" + std::to_string(spec.memory_bytes);
+  if (spec.memory_bytes > 0) {
+    query += fmt::format("&memory={0}&memswap={0}", spec.memory_bytes);
+  }
   if (spec.cpus > 0) {
     constexpr int64_t kPeriod = 100000;  // microseconds, the kernel's default CFS period
     query += fmt::format("&cpuperiod={}&cpuquota={}", kPeriod,
                          std::max<int64_t>(1000, std::llround(spec.cpus * kPeriod)));
   }
+  if (!cgroup_parent.empty()) query += "&cgroupparent=" + encode(cgroup_parent);
   return query;
 }
 

@@ -91,8 +91,11 @@ std::string ExecStreamStartBody(const ExecStreamSpec& spec);
 enum class BuildLabels { kObject, kSortedList };
 
 /// The query string (without '?') of POST /build. `spec.labels` must already hold the managed
-/// labels.
-std::string BuildQuery(const BuildSpec& spec, BuildLabels labels);
+/// labels. A memory limit covers swap too (memswap), or a host with swap would let a step
+/// page instead of failing. `cgroup_parent`, when not empty, is the cgroup every RUN step of
+/// the build runs in (build_cgroup.h).
+std::string BuildQuery(const BuildSpec& spec, BuildLabels labels,
+                       std::string_view cgroup_parent = {});
 
 // ---- Answers ------------------------------------------------------------------------------
 

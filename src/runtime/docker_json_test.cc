@@ -225,8 +225,10 @@ TEST(RequestTest, BuildQuery) {
   EXPECT_EQ(Json::parse(query["labels"]), Json::parse(R"({"io.stackyard.managed":"true"})"));
   EXPECT_EQ(Json::parse(query["buildargs"]), Json::parse(R"({"VERSION":"1 2"})"));
   EXPECT_EQ(query["memory"], std::to_string(1 << 30));
+  EXPECT_EQ(query["memswap"], std::to_string(1 << 30));  // no swap on top
   EXPECT_EQ(query["cpuperiod"], "100000");
   EXPECT_EQ(query["cpuquota"], "150000");
+  EXPECT_FALSE(query.contains("cgroupparent"));
 
   spec.dockerfile = "docker/Dockerfile.prod";
   spec.cpus = 0;
@@ -240,6 +242,13 @@ TEST(RequestTest, BuildQuery) {
   EXPECT_EQ(query["dockerfile"], "docker/Dockerfile.prod");
   EXPECT_FALSE(query.contains("cpuquota"));
   EXPECT_FALSE(query.contains("memory"));
+  EXPECT_FALSE(query.contains("memswap"));
+
+  query.clear();
+  ASSERT_TRUE(http::ParseTarget(
+      "/build?" + BuildQuery(spec, BuildLabels::kSortedList, "/stackyard-build-i-0a1b"), path,
+      query));
+  EXPECT_EQ(query["cgroupparent"], "/stackyard-build-i-0a1b");
 }
 
 // ---- Answers ------------------------------------------------------------------------------

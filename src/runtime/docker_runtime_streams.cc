@@ -1,10 +1,16 @@
 // DockerRuntime's streaming calls: build, pull, logs, exec and stats (docker_runtime.h).
 
 #include <fmt/core.h>
+#include <unistd.h>
 
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <utility>
 
+#include "base/log.h"
+#include "runtime/build_cgroup.h"
 #include "runtime/docker_runtime.h"
 #include "runtime/docker_stream.h"
 
@@ -30,6 +36,12 @@ constexpr milliseconds kExecSettleLimit = seconds(5);
 // later to have an interval.
 constexpr milliseconds kStatsInterval{500};
 constexpr auto kStatsKeep = std::chrono::minutes(10);
+// Stopping an abandoned build (build_cgroup.h): its cgroup must stay empty this long, in case
+// a step was just starting, and the whole stop is given up after the limit.
+constexpr milliseconds kBuildStopQuiet = seconds(2);
+constexpr milliseconds kBuildStopLimit = seconds(30);
+// A process killed by SIGKILL, as buildah reports a RUN step the kernel's OOM killer ended.
+constexpr std::string_view kKilledStatus = "exit status 137";
 
 std::string Api(std::string_view path) {
   return std::string(docker::kApiPrefix) + std::string(path);
@@ -85,6 +97,49 @@ ErrorCode PullErrorCode(const std::string& message) {
   return ErrorCode::kUnavailable;
 }
 
+// Whether builds on the engine at `endpoint` can be given a cgroup of their own through
+// which Stackyard stops them (build_cgroup.h): Podman on this host (a unix socket) with the
+// cgroupfs manager (a systemd-managed engine wants another form of cgroup path), and this
+// process root, to signal the build's processes. Asked once per engine (GET /info takes
+// most of a second on Podman); not remembered when the engine cannot say.
+bool UsesBuildCgroups(const http::Endpoint& endpoint) {
+  static std::mutex mutex;
+  static std::map<std::string, bool> known;  // by endpoint; guarded by mutex
+  if (endpoint.kind != http::Endpoint::Kind::kUnix || ::geteuid() != 0) return false;
+  std::string key = endpoint.ToString();
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = known.find(key); it != known.end()) return it->second;
+  }
+  http::ClientRequest request;
+  request.target = Api("/info");
+  auto response = http::Client(endpoint).Send(request, kCallTimeout);
+  if (!response || response->status != 200) return false;
+  auto info = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+  if (!info.is_object()) return false;
+  bool uses = info.value("CgroupDriver", "") == "cgroupfs";
+  std::lock_guard lock(mutex);
+  known[key] = uses;
+  return uses;
+}
+
+// Makes sure nothing of an abandoned build keeps running on the engine. Best effort: the
+// build fails either way, and at worst its current step runs to its end.
+void StopBuild(const std::string& cgroup, std::string_view what) {
+  if (cgroup.empty()) return;
+  auto killed = KillCgroup(cgroup, kBuildStopQuiet, kBuildStopLimit);
+  if (!killed) {
+    log::Warn("{}: could not stop the build's processes: {}", what, killed.error().message);
+  } else if (*killed > 0) {
+    log::Info("{}: stopped {} build processes", what, *killed);
+  }
+}
+
+std::string Mebibytes(int64_t bytes) {
+  return bytes % (1 << 20) == 0 ? fmt::format("{} MiB", bytes >> 20)
+                                : fmt::format("{} bytes", bytes);
+}
+
 }  // namespace
 
 // ---- Build and pull -----------------------------------------------------------------------
@@ -95,6 +150,8 @@ Result<BuildOutcome> DockerRuntime::BuildImage(const BuildSpec& spec, const Line
   if (spec.context_tar.empty()) {
     return Unexpected(ErrorCode::kInvalidArgument, what + ": empty build context");
   }
+  auto cancelled = [&] { return Unexpected(ErrorCode::kCancelled, what + ": cancelled"); };
+  if (spec.cancel != nullptr && spec.cancel->load()) return cancelled();
   BuildSpec managed;
   managed.tag = spec.tag;
   managed.dockerfile = spec.dockerfile;
@@ -106,11 +163,18 @@ Result<BuildOutcome> DockerRuntime::BuildImage(const BuildSpec& spec, const Line
   http::ClientRequest request;
   request.method = "POST";
   bool podman = TRY(IsPodman());
+  // Podman goes on with the step in progress when the connection closes; Docker stops the
+  // build by itself.
+  std::string cgroup =
+      podman && UsesBuildCgroups(endpoint_) ? NewBuildCgroupName(installation_id_) : std::string();
   request.target =
-      Api("/build?" + docker::BuildQuery(managed, podman ? docker::BuildLabels::kSortedList
-                                                         : docker::BuildLabels::kObject));
+      Api("/build?" + docker::BuildQuery(
+                          managed,
+                          podman ? docker::BuildLabels::kSortedList : docker::BuildLabels::kObject,
+                          cgroup.empty() ? std::string() : "/" + cgroup));
   request.content_type = "application/x-tar";
   request.body = spec.context_tar;
+  request.cancel = spec.cancel;
 
   BuildOutcome outcome;
   docker::ProgressDecoder decoder;
@@ -134,20 +198,42 @@ Result<BuildOutcome> DockerRuntime::BuildImage(const BuildSpec& spec, const Line
     }
     events.clear();
   };
-  auto streamed = TRY(Stream(
+  auto streamed = Stream(
       endpoint_, std::move(request), std::chrono::duration_cast<milliseconds>(spec.timeout),
       milliseconds::max(),
       [&](std::string_view chunk) {
         decoder.Feed(chunk, events);
         handle();
       },
-      what));
-  if (streamed.status != 200) {
-    return Unexpected(docker::EngineError(streamed.status, streamed.head, what));
+      what);
+  if (!streamed) {
+    // A cancel, the timeout or a broken connection: the engine may still be building.
+    StopBuild(cgroup, what);
+    if (streamed.error().code == ErrorCode::kCancelled ||
+        (spec.cancel != nullptr && spec.cancel->load())) {
+      return cancelled();
+    }
+    if (streamed.error().code == ErrorCode::kTimeout) {
+      return Unexpected(ErrorCode::kTimeout,
+                        fmt::format("{}: did not finish within {} s", what, spec.timeout.count()));
+    }
+    return Unexpected(streamed.error());
+  }
+  if (streamed->status != 200) {
+    return Unexpected(docker::EngineError(streamed->status, streamed->head, what));
   }
   decoder.Finish(events);
   handle();
   if (!outcome.error.empty()) {
+    if (spec.memory_bytes > 0 && outcome.error.find(kKilledStatus) != std::string::npos) {
+      // The engine reports only the status; say what most likely sent the signal.
+      std::string hint = fmt::format(
+          "the step was killed, most likely for going over the build's memory limit of {}",
+          Mebibytes(spec.memory_bytes));
+      outcome.log += hint + "\n";
+      if (progress) progress(hint);
+      outcome.error += " (" + hint + ")";
+    }
     outcome.ok = false;
     outcome.image_id.clear();
     return outcome;

@@ -1,6 +1,7 @@
 #include "runtime/lazy_engine.h"
 
 #include "base/log.h"
+#include "runtime/build_cgroup.h"
 
 namespace yard::runtime {
 
@@ -16,12 +17,28 @@ void LazyEngine::Stop() {
   if (engine_) engine_->Stop();
 }
 
+namespace {
+
+// Before the first build: a server of this installation that died mid-build (its engine
+// service ended with it) may have left a step running (build_cgroup.h).
+void StopLeftoverBuildsOf(const std::string& installation_id) {
+  auto killed = StopLeftoverBuilds(installation_id);
+  if (!killed) {
+    log::Warn("stopping builds a previous server left running: {}", killed.error().message);
+  } else if (*killed > 0) {
+    log::Info("stopped {} processes of builds a previous server left running", *killed);
+  }
+}
+
+}  // namespace
+
 Result<Runtime*> LazyEngine::Get() {
   std::lock_guard lock(mutex_);
   if (driver_) return driver_.get();
   if (!external_.empty()) {
     http::Endpoint endpoint = TRY_CTX(http::Endpoint::Parse(external_), "--engine");
     driver_ = std::make_unique<DockerRuntime>(endpoint, installation_id_);
+    StopLeftoverBuildsOf(installation_id_);
     return driver_.get();
   }
   engine_ = std::make_unique<EngineProcess>(options_);
@@ -31,6 +48,7 @@ Result<Runtime*> LazyEngine::Get() {
   }
   log::Info("container engine: podman service on {}", engine_->socket_path());
   driver_ = std::make_unique<DockerRuntime>(engine_->endpoint(), installation_id_);
+  StopLeftoverBuildsOf(installation_id_);
   return driver_.get();
 }
 

@@ -9,6 +9,7 @@
 // kLabelManaged, and callers never remove an object they did not find through a labelled
 // listing or create themselves: objects of other tools on the same engine are left alone.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -60,10 +61,15 @@ struct BuildSpec {
   std::string dockerfile;   // path inside the context; empty: "Dockerfile"
   std::map<std::string, std::string> args;
   Labels labels;
-  /// Limits for the build's containers; 0: none.
+  /// Limits for the build's containers (every RUN step); 0: none. The memory limit covers
+  /// swap too: a step that needs more fails (exit status 137) instead of paging.
   double cpus = 0;
   int64_t memory_bytes = 0;
+  /// Past it the build fails with kTimeout; as with a cancel, nothing of it keeps running.
   std::chrono::seconds timeout{1800};
+  /// When set, another thread may store true to stop the build: BuildImage then fails with
+  /// kCancelled within a few seconds, once the step in progress has been stopped.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// A build that ran: `ok` false when the Dockerfile failed (the log says why). Engine and

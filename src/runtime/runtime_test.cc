@@ -485,6 +485,8 @@ TEST_F(CannedEngineTest, BuildStreamsLinesAndReportsAFailedDockerfile) {
   std::string body;
   Serve([&](const CannedRequest& request) {
     if (request.target == "/v1.41/version") return Answer(200, kPodmanVersion);
+    // A systemd-managed engine: no cgroup of the build's own (build_cgroup.h).
+    if (request.target == "/v1.41/info") return Answer(200, R"({"CgroupDriver":"systemd"})");
     body = request.body;
     return Chunked(
         {R"({"stream":"STEP 1/2: FROM debian\n"})"
@@ -510,7 +512,7 @@ TEST_F(CannedEngineTest, BuildStreamsLinesAndReportsAFailedDockerfile) {
             "STEP 1/2: FROM debian\nSTEP 2/2: RUN exit 3\nabout to fail\n"
             "building at STEP \"RUN exit 3\": exit status 3\n");
   EXPECT_EQ(body.size(), context.size());
-  auto target = engine_->requests()[1].target;
+  auto target = engine_->requests().back().target;
   EXPECT_THAT(target, HasSubstr("/v1.41/build?t=localhost%2Ft%3A1"));
   std::string path;
   std::map<std::string, std::string> query;
@@ -518,11 +520,13 @@ TEST_F(CannedEngineTest, BuildStreamsLinesAndReportsAFailedDockerfile) {
   // Podman: a list, in a stable order.
   EXPECT_EQ(Json::parse(query["labels"]),
             Json::parse(R"(["io.stackyard.installation=inst-1","io.stackyard.managed=true"])"));
+  EXPECT_FALSE(query.contains("cgroupparent"));
 }
 
 TEST_F(CannedEngineTest, SuccessfulBuildNamesTheImage) {
   Serve([](const CannedRequest& request) {
     if (request.target == "/v1.41/version") return Answer(200, kPodmanVersion);
+    if (request.target == "/v1.41/info") return Answer(200, R"({"CgroupDriver":"cgroupfs"})");
     return Chunked({R"({"stream":"COMMIT localhost/t:1\n"})"
                     "\n"
                     R"({"aux":{"ID":"sha256:28ac"}})"
@@ -535,6 +539,66 @@ TEST_F(CannedEngineTest, SuccessfulBuildNamesTheImage) {
   EXPECT_TRUE(outcome->ok);
   EXPECT_EQ(outcome->image_id, "sha256:28ac");
   EXPECT_EQ(outcome->error, "");
+  // A local Podman with cgroupfs: the build runs in a cgroup of its own, when this process
+  // can stop what runs there.
+  std::string path;
+  std::map<std::string, std::string> query;
+  ASSERT_TRUE(http::ParseTarget(engine_->requests().back().target, path, query));
+  if (::geteuid() == 0) {
+    EXPECT_THAT(query["cgroupparent"], ::testing::StartsWith("/stackyard-build-inst-1-"));
+  } else {
+    EXPECT_FALSE(query.contains("cgroupparent"));
+  }
+}
+
+TEST_F(CannedEngineTest, BuildOutOfMemoryNamesTheLimit) {
+  Serve([](const CannedRequest& request) {
+    if (request.target == "/v1.41/version") return Answer(200, kPodmanVersion);
+    if (request.target == "/v1.41/info") return Answer(200, R"({"CgroupDriver":"systemd"})");
+    return Chunked(
+        {R"({"stream":"Killed\n"})"
+         "\n"
+         R"({"errorDetail":{"message":"building at STEP \"RUN big\": while running runtime: exit status 137\n"},"error":"building at STEP \"RUN big\": while running runtime: exit status 137\n"})"
+         "\n"});
+  });
+  std::vector<std::string> lines;
+  auto outcome =
+      runtime_->BuildImage({.tag = "localhost/t:1", .context_tar = "x", .memory_bytes = 128 << 20},
+                           [&](std::string_view line) { lines.emplace_back(line); });
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_FALSE(outcome->ok);
+  EXPECT_THAT(outcome->error, HasSubstr("exit status 137 ("));
+  EXPECT_THAT(outcome->error, HasSubstr("memory limit of 128 MiB"));
+  EXPECT_THAT(outcome->log, HasSubstr("Killed\n"));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_THAT(lines.back(), HasSubstr("memory limit of 128 MiB"));
+  std::string path;
+  std::map<std::string, std::string> query;
+  ASSERT_TRUE(http::ParseTarget(engine_->requests().back().target, path, query));
+  EXPECT_EQ(query["memory"], std::to_string(128 << 20));
+  EXPECT_EQ(query["memswap"], std::to_string(128 << 20));
+}
+
+TEST_F(CannedEngineTest, CancelledBuildEndsWithoutWaitingForTheEngine) {
+  std::atomic<bool> cancel = false;
+  Serve([&](const CannedRequest& request) {
+    if (request.target == "/v1.41/version") return Answer(200, kPodmanVersion);
+    if (request.target == "/v1.41/info") return Answer(200, R"({"CgroupDriver":"systemd"})");
+    // A build that goes on: the answer comes only well after the client has gone.
+    while (!cancel) std::this_thread::sleep_for(10ms);
+    std::this_thread::sleep_for(1s);
+    return Answer(500, R"({"message":"too late"})");
+  });
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(200ms);
+    cancel = true;
+  });
+  auto outcome = runtime_->BuildImage(
+      {.tag = "localhost/t:1", .context_tar = "x", .cancel = &cancel}, nullptr);
+  canceller.join();
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().code, ErrorCode::kCancelled);
+  EXPECT_EQ(outcome.error().message, "build image localhost/t:1: cancelled");
 }
 
 TEST_F(CannedEngineTest, PullWithoutRegistryIsUnavailable) {

@@ -30,6 +30,7 @@
 #include "base/fs.h"
 #include "base/version.h"
 #include "http/server.h"
+#include "deployments/delivery.h"
 #include "projects/mirror_refresher.h"
 #include "projects/project_service.h"
 #include "server/bootstrap.h"
@@ -39,7 +40,9 @@
 #include "ssh/engine_access.h"
 #include "ssh/gateway.h"
 #include "ssh/git_service.h"
+#include "store/builds.h"
 #include "store/push_events.h"
+#include "store/releases.h"
 #include "store/migrations.h"
 
 namespace yard::server {
@@ -96,12 +99,21 @@ Status RunServer(const ServerOptions& options) {
   store::SshKeyStore keys(*db, clock);
   store::ProjectStore project_store(*db, clock);
   TRY(BootstrapAdmin(*db, users, tokens, data_dir.AdminTokenPath()));
-  projects::ProjectService projects(project_store, {.repos_dir = data_dir.ReposPath()});
-  std::optional<projects::MirrorRefresher> refresher;
-  if (options.refresh_interval.count() > 0) refresher.emplace(projects, options.refresh_interval);
+  // A fetch that moves followed branches deploys them (Delivery, made below; the refresher
+  // that fetches is made after it and stopped before it).
+  deployments::Delivery* delivery_for_fetches = nullptr;
+  projects::ProjectService projects(
+      project_store,
+      {.repos_dir = data_dir.ReposPath(), .fetched = [&](const store::Project& project) {
+         if (delivery_for_fetches == nullptr) return;
+         auto moved = delivery_for_fetches->FollowBranches(project, std::nullopt);
+         if (!moved) log::Warn("project {}: {}", project.name, moved.error().message);
+       }});
 
   // Deployments: the engine (started on first use), the controller and its workers.
   store::DeploymentStore deployment_store(*db, clock);
+  store::BuildStore build_store(*db, clock);
+  store::ReleaseStore release_store(*db, clock);
   std::string installation = TRY(data_dir.InstallationId());
   runtime::LazyEngine engine({.data_dir = data_dir.root()}, options.engine, installation);
   // The edge: Caddy, started with the first route, its state under DATA_DIR/edge.
@@ -129,6 +141,8 @@ Status RunServer(const ServerOptions& options) {
   controller::SocketProber prober;
   controller::ControllerContext controller_context;
   controller_context.deployments = &deployment_store;
+  controller_context.builds = &build_store;
+  controller_context.releases = &release_store;
   controller_context.projects = &project_store;
   controller_context.runtime = &engine;
   controller_context.naming = {.installation = installation,
@@ -144,13 +158,31 @@ Status RunServer(const ServerOptions& options) {
   controller_context.domains = &domain_store;
   controller_context.drain = options.drain;
   controller_context.upstream_refresh = edge_options.settings.upstream_refresh;
-  controller::Controller controller(controller_context);
+  controller_context.keep_releases = options.keep_releases;
+  controller::Controller controller(controller_context,
+                                    {.concurrency = options.build_concurrency,
+                                     .cpus = options.build_cpus,
+                                     .memory_bytes = options.build_memory_bytes,
+                                     .timeout = options.build_timeout});
   if (Status started = controller.Start(); !started) {
     // The API stays up (users can still stop or delete); workers retry on their own.
     log::Warn("deployments: {}", started.error().message);
   }
   deployments::DeploymentService deployment_service(
       deployment_store, &controller, {.store = &domain_store, .base_domain = options.domain});
+  deployments::Delivery delivery({deployment_store, build_store, release_store}, &controller,
+                                 &engine);
+  delivery_for_fetches = &delivery;
+  // Pushes that arrived while the server was down (a mirror fetched by hand, a hook that
+  // recorded nothing) are deployed now: FollowBranches acts only on heads not yet taken.
+  if (auto all = project_store.List()) {
+    for (const store::Project& project : *all) {
+      if (auto moved = delivery.FollowBranches(project, std::nullopt); !moved) {
+        log::Warn("project {}: {}", project.name, moved.error().message);
+      }
+    }
+  }
+  projects::MirrorRefresher refresher(projects, options.refresh_interval);
 
   // The SSH gateway: sessions and forwards into deployments, and Git over SSH.
   store::PushEventStore push_events(*db, clock);
@@ -166,8 +198,16 @@ Status RunServer(const ServerOptions& options) {
     if (error) return Unexpected(ErrorCode::kIo, "cannot find the yard binary: " + error.message());
     TRY_CTX(git::WriteHooks(data_dir.GitHooksPath(), self), "Git hooks");
     git_service.emplace(projects, users, push_events,
-                        ssh::GitServiceOptions{.hooks_dir = data_dir.GitHooksPath(),
-                                               .reports_dir = data_dir.PushReportsPath()});
+                        ssh::GitServiceOptions{
+                            .hooks_dir = data_dir.GitHooksPath(),
+                            .reports_dir = data_dir.PushReportsPath(),
+                            .pushed = [&](int64_t project_id, int64_t user_id) {
+                              auto project = project_store.Find(project_id);
+                              auto moved = project ? delivery.FollowBranches(*project, user_id)
+                                                   : Result<std::vector<store::Deployment>>(
+                                                         Unexpected(project.error()));
+                              if (!moved) log::Warn("push: {}", moved.error().message);
+                            }});
     TRY(git_service->RecoverReports());
     gateway.emplace(ssh::GatewayOptions{.host = options.ssh_host,
                                         .port = options.ssh_port,
@@ -188,6 +228,8 @@ Status RunServer(const ServerOptions& options) {
   api::Router router(authenticator);
   api::Services services{*db, users, tokens, keys, projects, clock};
   services.deployments = &deployment_service;
+  services.delivery = &delivery;
+  services.request_refresh = [&refresher](int64_t project_id) { refresher.Request(project_id); };
   services.deployment_store = &deployment_store;
   services.build_logs_dir = data_dir.BuildLogsPath();
   if (ssh_endpoint) services.ssh = &*ssh_endpoint;
@@ -238,8 +280,8 @@ Status RunServer(const ServerOptions& options) {
   io.run();
   // Sessions end first: they use the engine and the store.
   if (gateway) gateway->Stop();
-  // Workers finish their step; one in the middle of a build is left to the process exit —
-  // the build is marked failed and retried at the next start.
+  // Workers finish their step; running builds are stopped and recorded as interrupted (the
+  // next start queues them again). One that does not stop in time is left to the exit.
   bool workers_done = controller.Stop(std::chrono::seconds(5));
   engine.Stop();
   caddy->Stop();

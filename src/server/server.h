@@ -40,6 +40,13 @@ struct ServerOptions {
   int64_t max_body_bytes = 100LL << 20;
   /// How long a rolled-out component's previous version keeps running after the switch.
   std::chrono::seconds drain{10};
+  /// Builds: how many run at once, the limits of each (0: none), how long one may take, and
+  /// how many releases per deployment keep their images when old images are pruned.
+  int build_concurrency = 1;
+  double build_cpus = 0;
+  int64_t build_memory_bytes = 0;
+  std::chrono::seconds build_timeout{1800};
+  int keep_releases = 10;
   /// The SSH gateway: where it listens (port 0 picks one), and the host and port clients are
   /// told to use (empty host: --domain, or "localhost" under the default domain; port 0: the
   /// bound port). Off: no gateway.

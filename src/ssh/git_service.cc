@@ -44,6 +44,7 @@ std::string Short(const std::string& commit) {
 // What a receive-pack needs to record its push afterwards.
 struct PushContext {
   store::PushEventStore* pushes = nullptr;
+  const std::function<void(int64_t project_id, int64_t user_id)>* pushed = nullptr;
   int64_t project_id = 0;
   std::string project;
   std::string repo_path;
@@ -98,6 +99,7 @@ void RecordReport(const PushContext& push) {
     log::Info("push to {} by {}: {} {} -> {}{}", push.project, push.user_name, event.ref,
               Short(event.old_commit), Short(event.new_commit), event.forced ? " (forced)" : "");
   }
+  if (push.pushed != nullptr && *push.pushed) (*push.pushed)(push.project_id, push.user_id);
 }
 
 
@@ -213,6 +215,7 @@ Result<std::unique_ptr<SessionProcess>> GitService::Start(const Account& account
   std::optional<PushContext> context;
   if (push) {
     context = PushContext{.pushes = &pushes_,
+                          .pushed = &options_.pushed,
                           .project_id = project->id,
                           .project = project->name,
                           .repo_path = project->repo_path,
@@ -277,6 +280,7 @@ Status GitService::RecoverReports() {
     log::Info("recording the push to {} by {} that was under way when the server stopped",
               project->name, user->name);
     RecordReport(PushContext{.pushes = &pushes_,
+                             .pushed = &options_.pushed,
                              .project_id = project->id,
                              .project = project->name,
                              .repo_path = project->repo_path,

@@ -8,6 +8,7 @@
 // push events are recorded once the push is over.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,6 +32,9 @@ struct GitServiceOptions {
   /// After a hangup, how long git gets to clean up (a receive-pack removes its quarantined
   /// objects on SIGTERM) before SIGKILL.
   std::chrono::milliseconds hangup_grace{1'000};
+  /// Called once a push's ref updates are recorded (also for reports recovered at start):
+  /// deployments following the pushed branches take it from here.
+  std::function<void(int64_t project_id, int64_t user_id)> pushed;
 };
 
 /// Thread-safe: each Start makes an independent process.

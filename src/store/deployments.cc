@@ -2,38 +2,19 @@
 
 #include <fmt/core.h>
 
-#include <nlohmann/json.hpp>
+#include "store/json_columns.h"
 
 namespace yard::store {
 namespace {
+
+using internal::ReadMap;
+using internal::WriteMap;
 
 constexpr std::string_view kColumns =
     "d.id, d.project_id, p.name, d.name, d.stage, d.branch, d.params, d.env, d.cpu_millis, "
     "d.memory_bytes, d.desired, d.target_commit, d.release_commit, d.release_images, "
     "d.generations, d.phase, d.reason, d.created_at, d.created_by, d.updated_at, d.build_nonce, "
-    "d.release_nonce, d.version";
-
-// The JSON columns are written only by this file, so a parse failure means a damaged row:
-// it reads as empty rather than taking the whole listing down.
-template <typename Value>
-std::map<std::string, Value> ReadMap(const std::string& text) {
-  std::map<std::string, Value> out;
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_object()) return out;
-  for (auto& [key, value] : json.items()) {
-    if constexpr (std::is_same_v<Value, std::string>) {
-      if (value.is_string()) out[key] = value.template get<std::string>();
-    } else {
-      if (value.is_number_integer()) out[key] = value.template get<Value>();
-    }
-  }
-  return out;
-}
-
-template <typename Value>
-std::string WriteMap(const std::map<std::string, Value>& map) {
-  return nlohmann::json(map).dump();
-}
+    "d.release_nonce, d.version, d.auto_deploy, d.followed_commit";
 
 Deployment ReadDeployment(const Statement& row) {
   Deployment d;
@@ -60,27 +41,10 @@ Deployment ReadDeployment(const Statement& row) {
   d.build_nonce = row.ColumnInt(20);
   d.release_nonce = row.ColumnInt(21);
   d.version = row.ColumnInt(22);
+  d.auto_deploy = row.ColumnInt(23) != 0;
+  d.followed_commit = row.ColumnText(24);
   return d;
 }
-
-BuildRecord ReadBuild(const Statement& row) {
-  BuildRecord b;
-  b.id = row.ColumnInt(0);
-  b.deployment_id = row.ColumnInt(1);
-  b.commit = row.ColumnText(2);
-  std::string state = row.ColumnText(3);
-  b.state = state == "running"     ? BuildState::kRunning
-            : state == "succeeded" ? BuildState::kSucceeded
-                                   : BuildState::kFailed;
-  b.error = row.ColumnText(4);
-  b.images = ReadMap<std::string>(row.ColumnText(5));
-  b.started_at = row.ColumnInt(6);
-  b.finished_at = row.ColumnOptionalInt(7);
-  return b;
-}
-
-constexpr std::string_view kBuildColumns =
-    "id, deployment_id, commit_id, state, error, images, started_at, finished_at";
 
 Status RequireChange(Database& db, int64_t id) {
   if (db.Changes() == 0) {
@@ -112,28 +76,21 @@ Result<Desired> ParseDesired(std::string_view name) {
   return Unexpected(ErrorCode::kInvalidArgument, fmt::format("unknown desired state '{}'", name));
 }
 
-std::string_view BuildStateName(BuildState state) {
-  switch (state) {
-    case BuildState::kRunning: return "running";
-    case BuildState::kSucceeded: return "succeeded";
-    case BuildState::kFailed: return "failed";
-  }
-  return "failed";
-}
-
 Result<Deployment> DeploymentStore::Create(Deployment d) {
   auto lock = db_.Lock();
   int64_t now = clock_.NowUnix();
   d.created_at = d.updated_at = now;
   auto insert = TRY(db_.Prepare(
       "INSERT INTO deployments (project_id, name, stage, branch, params, env, cpu_millis, "
-      "memory_bytes, desired, target_commit, phase, reason, created_at, created_by, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "memory_bytes, desired, target_commit, phase, reason, created_at, created_by, updated_at, "
+      "auto_deploy, followed_commit) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   Status inserted =
       insert
           .BindAll(d.project_id, d.name, d.stage, d.branch, WriteMap(d.params), WriteMap(d.env),
                    d.cpu_millis, d.memory_bytes, DesiredName(d.desired), d.target_commit, d.phase,
-                   d.reason, d.created_at, d.created_by, d.updated_at)
+                   d.reason, d.created_at, d.created_by, d.updated_at, d.auto_deploy ? 1 : 0,
+                   d.target_commit)
           .Run();
   if (!inserted) {
     if (inserted.error().code == ErrorCode::kAlreadyExists) {
@@ -231,6 +188,32 @@ Status DeploymentStore::RequestRebuild(int64_t id, const std::string& commit,
   return transaction.Commit();
 }
 
+Status DeploymentStore::SetBranch(int64_t id, const std::string& branch,
+                                  const std::string& head) {
+  return Update(id, "branch = ?, target_commit = ?, followed_commit = ?", {branch, head, head});
+}
+
+Status DeploymentStore::SetAutoDeploy(int64_t id, bool auto_deploy) {
+  return Update(id, "auto_deploy = ?", {auto_deploy ? "1" : "0"});
+}
+
+Result<std::vector<Deployment>> DeploymentStore::FollowBranch(int64_t project_id,
+                                                              const std::string& branch,
+                                                              const std::string& head) {
+  auto lock = db_.Lock();
+  auto transaction = TRY(db_.Begin());
+  std::vector<Deployment> moved = TRY(Query(
+      "WHERE d.project_id = CAST(? AS INTEGER) AND d.branch = ? AND d.auto_deploy = 1 AND "
+      "d.desired != 'deleted' AND d.followed_commit != ?",
+      {std::to_string(project_id), branch, head}));
+  for (Deployment& d : moved) {
+    TRY(Update(d.id, "target_commit = ?, followed_commit = ?", {head, head}));
+    d.target_commit = d.followed_commit = head;
+  }
+  TRY(transaction.Commit());
+  return moved;
+}
+
 Status DeploymentStore::SetRelease(int64_t id, const std::string& commit,
                                    const std::map<std::string, std::string>& images,
                                    int64_t nonce) {
@@ -277,53 +260,6 @@ Status DeploymentStore::AddValues(int64_t id, const std::map<std::string, std::s
     TRY(insert.BindAll(id, key, value).Run());
   }
   return transaction.Commit();
-}
-
-Result<BuildRecord> DeploymentStore::StartBuild(int64_t deployment_id, const std::string& commit) {
-  auto lock = db_.Lock();
-  auto insert = TRY(db_.Prepare(
-      "INSERT INTO builds (deployment_id, commit_id, state, started_at) VALUES (?, ?, 'running', "
-      "?)"));
-  TRY(insert.BindAll(deployment_id, commit, clock_.NowUnix()).Run());
-  return FindBuild(db_.LastInsertRowId());
-}
-
-Status DeploymentStore::FinishBuild(int64_t build_id, BuildState state, const std::string& error,
-                                    const std::map<std::string, std::string>& images) {
-  auto lock = db_.Lock();
-  auto update = TRY(db_.Prepare(
-      "UPDATE builds SET state = ?, error = ?, images = ?, finished_at = ? WHERE id = ?"));
-  TRY(update.BindAll(BuildStateName(state), error, WriteMap(images), clock_.NowUnix(), build_id)
-          .Run());
-  return Ok();
-}
-
-Result<std::vector<BuildRecord>> DeploymentStore::ListBuilds(int64_t deployment_id, int limit) {
-  auto lock = db_.Lock();
-  auto query = TRY(db_.Prepare(fmt::format(
-      "SELECT {} FROM builds WHERE deployment_id = ? ORDER BY id DESC LIMIT ?", kBuildColumns)));
-  query.BindAll(deployment_id, limit);
-  std::vector<BuildRecord> out;
-  while (TRY(query.Step())) out.push_back(ReadBuild(query));
-  return out;
-}
-
-Result<BuildRecord> DeploymentStore::FindBuild(int64_t build_id) {
-  auto lock = db_.Lock();
-  auto query = TRY(db_.Prepare(fmt::format("SELECT {} FROM builds WHERE id = ?", kBuildColumns)));
-  query.BindAll(build_id);
-  if (!TRY(query.Step())) {
-    return Unexpected(ErrorCode::kNotFound, fmt::format("build {} not found", build_id));
-  }
-  return ReadBuild(query);
-}
-
-Result<int> DeploymentStore::FailInterruptedBuilds(const std::string& reason) {
-  auto lock = db_.Lock();
-  auto update = TRY(db_.Prepare(
-      "UPDATE builds SET state = 'failed', error = ?, finished_at = ? WHERE state = 'running'"));
-  TRY(update.BindAll(reason, clock_.NowUnix()).Run());
-  return static_cast<int>(db_.Changes());
 }
 
 }  // namespace yard::store

@@ -1,8 +1,8 @@
 #pragma once
 
-// The deployments, deployment_values and builds tables: a deployment's desired state (what
+// The deployments and deployment_values tables: a deployment's desired state (what
 // the user asked for) and the little the controller must remember across restarts (which
-// release runs, restart generations, generated secrets, builds). What actually runs is never
+// release runs, restart generations, generated secrets). What actually runs is never
 // stored: the controller reads it from the engine's labels.
 
 #include <cstdint>
@@ -47,22 +47,15 @@ struct Deployment {
   int64_t created_at = 0;
   int64_t created_by = 0;
   int64_t updated_at = 0;
+  /// A push to the branch deploys its new head (built stages: build and roll forward;
+  /// development: bring it into the code volume). Off: only explicit rebuilds and
+  /// promotions change what runs.
+  bool auto_deploy = true;
+  /// The branch head last taken from the branch. A push moves the head away from it; a
+  /// rollback leaves it alone, so the rollback holds until the next push.
+  std::string followed_commit;
 
   int64_t GenerationOf(const std::string& service) const;
-};
-
-enum class BuildState { kRunning, kSucceeded, kFailed };
-std::string_view BuildStateName(BuildState state);
-
-struct BuildRecord {
-  int64_t id = 0;
-  int64_t deployment_id = 0;
-  std::string commit;
-  BuildState state = BuildState::kRunning;
-  std::string error;
-  std::map<std::string, std::string> images;
-  int64_t started_at = 0;
-  std::optional<int64_t> finished_at;
 };
 
 /// Thread-safe (the Database serialises).
@@ -91,6 +84,15 @@ class DeploymentStore {
   Status RequestRebuild(int64_t id, const std::string& commit,
                         const std::vector<std::string>& services);
 
+  /// Points the deployment at another branch, and at its head now.
+  Status SetBranch(int64_t id, const std::string& branch, const std::string& head);
+  Status SetAutoDeploy(int64_t id, bool auto_deploy);
+  /// A push moved `branch` to `head`: every deployment of the project that follows the branch
+  /// (auto_deploy, not being deleted) and has not taken `head` yet now targets it. Returns
+  /// those deployments (updated). Idempotent: a second call with the same head moves nothing.
+  Result<std::vector<Deployment>> FollowBranch(int64_t project_id, const std::string& branch,
+                                               const std::string& head);
+
   /// Controller bookkeeping.
   Status SetRelease(int64_t id, const std::string& commit,
                     const std::map<std::string, std::string>& images, int64_t nonce);
@@ -102,16 +104,6 @@ class DeploymentStore {
   Result<std::map<std::string, std::string>> Values(int64_t id);
   /// Inserts values not stored yet; existing keys keep their value.
   Status AddValues(int64_t id, const std::map<std::string, std::string>& values);
-
-  /// Builds.
-  Result<BuildRecord> StartBuild(int64_t deployment_id, const std::string& commit);
-  Status FinishBuild(int64_t build_id, BuildState state, const std::string& error,
-                     const std::map<std::string, std::string>& images);
-  /// Newest first.
-  Result<std::vector<BuildRecord>> ListBuilds(int64_t deployment_id, int limit);
-  Result<BuildRecord> FindBuild(int64_t build_id);
-  /// Marks builds still 'running' as failed: their process is gone (called at start).
-  Result<int> FailInterruptedBuilds(const std::string& reason);
 
  private:
   Result<std::vector<Deployment>> Query(std::string_view where,

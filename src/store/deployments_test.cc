@@ -100,18 +100,42 @@ TEST_F(DeploymentStoreTest, ValuesKeepTheFirstDraw) {
   EXPECT_TRUE(MUST(deployments_.Values(dev.id)).empty());
 }
 
-TEST_F(DeploymentStoreTest, InterruptedBuildsAreFailed) {
-  Deployment dev = MUST(deployments_.Create(Make("dev")));
-  BuildRecord done = MUST(deployments_.StartBuild(dev.id, "abc"));
-  MUST(deployments_.FinishBuild(done.id, BuildState::kSucceeded, "", {{"web", "img"}}));
-  BuildRecord cut = MUST(deployments_.StartBuild(dev.id, "def"));
-  EXPECT_EQ(MUST(deployments_.FailInterruptedBuilds("server stopped")), 1);
-  EXPECT_EQ(MUST(deployments_.FindBuild(cut.id)).state, BuildState::kFailed);
-  EXPECT_EQ(MUST(deployments_.FindBuild(cut.id)).error, "server stopped");
-  auto builds = MUST(deployments_.ListBuilds(dev.id, 10));
-  ASSERT_EQ(builds.size(), 2u);
-  EXPECT_EQ(builds[0].id, cut.id);
-  EXPECT_EQ(builds[1].images.at("web"), "img");
+TEST_F(DeploymentStoreTest, FollowBranchMovesOnlyFollowersThatHaveNotTakenTheHead) {
+  Deployment follows = Make("follows");
+  follows.target_commit = "c1";
+  follows = MUST(deployments_.Create(follows));
+  EXPECT_EQ(follows.followed_commit, "c1");
+  EXPECT_TRUE(follows.auto_deploy);
+  Deployment manual = Make("manual");
+  manual.target_commit = "c1";
+  manual = MUST(deployments_.Create(manual));
+  MUST(deployments_.SetAutoDeploy(manual.id, false));
+  Deployment other = Make("other");
+  other.branch = "feature";
+  other.target_commit = "f1";
+  other = MUST(deployments_.Create(other));
+
+  auto moved = MUST(deployments_.FollowBranch(shop_.id, "main", "c2"));
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].id, follows.id);
+  Deployment read = MUST(deployments_.Find(follows.id));
+  EXPECT_EQ(read.target_commit, "c2");
+  EXPECT_EQ(read.followed_commit, "c2");
+  EXPECT_GT(read.version, follows.version) << "a client can wait for the push's outcome";
+  EXPECT_EQ(MUST(deployments_.Find(manual.id)).target_commit, "c1");
+  EXPECT_EQ(MUST(deployments_.Find(other.id)).target_commit, "f1");
+
+  // The same head again moves nothing, even after the target was moved elsewhere (a
+  // rollback): only a new push does.
+  MUST(deployments_.SetTargetCommit(follows.id, "c1"));
+  EXPECT_TRUE(MUST(deployments_.FollowBranch(shop_.id, "main", "c2")).empty());
+  EXPECT_EQ(MUST(deployments_.Find(follows.id)).target_commit, "c1");
+
+  MUST(deployments_.SetBranch(other.id, "main", "c2"));
+  read = MUST(deployments_.Find(other.id));
+  EXPECT_EQ(read.branch, "main");
+  EXPECT_EQ(read.target_commit, "c2");
+  EXPECT_TRUE(MUST(deployments_.FollowBranch(shop_.id, "main", "c2")).empty());
 }
 
 }  // namespace

@@ -128,6 +128,16 @@ Result<Project> ProjectStore::FindByName(const std::string& name) {
   return ReadProject(query);
 }
 
+Result<Project> ProjectStore::Find(int64_t id) {
+  auto lock = db_.Lock();
+  auto query = TRY(db_.Prepare(fmt::format("SELECT {} FROM projects p WHERE p.id = ?", kColumns)));
+  query.BindAll(id);
+  if (!TRY(query.Step())) {
+    return Unexpected(ErrorCode::kNotFound, fmt::format("project {} not found", id));
+  }
+  return ReadProject(query);
+}
+
 Result<std::vector<Project>> ProjectStore::List() {
   auto lock = db_.Lock();
   auto query = TRY(db_.Prepare(fmt::format("SELECT {} FROM projects p ORDER BY p.name", kColumns)));

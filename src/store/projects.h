@@ -62,6 +62,7 @@ class ProjectStore {
   Result<Project> Create(Project project);
   /// kNotFound when absent.
   Result<Project> FindByName(const std::string& name);
+  Result<Project> Find(int64_t id);
   Result<std::vector<Project>> List();
   /// Projects `user_id` is a member of.
   Result<std::vector<Project>> ListForUser(int64_t user_id);

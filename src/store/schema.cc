@@ -146,12 +146,77 @@ CREATE TABLE push_events (
 CREATE INDEX push_events_project ON push_events(project_id, id);
 )sql";
 
+// CI/CD: deployments follow their branch (or not), builds become durable queued jobs, each
+// deployment keeps its releases for rollback and promotion, and projects receive webhooks.
+constexpr std::string_view kContinuousDelivery = R"sql(
+ALTER TABLE deployments ADD COLUMN auto_deploy INTEGER NOT NULL DEFAULT 1;  -- pushes deploy
+-- The branch head this deployment last took from its branch: a push moves the head away from
+-- it, and a rollback leaves it alone (so the rollback holds until the next push).
+ALTER TABLE deployments ADD COLUMN followed_commit TEXT NOT NULL DEFAULT '';
+UPDATE deployments SET followed_commit = target_commit;
+
+CREATE TABLE builds_v6 (
+  id             INTEGER PRIMARY KEY,
+  deployment_id  INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  commit_id      TEXT NOT NULL,
+  nonce          INTEGER NOT NULL DEFAULT 0,   -- the deployment's build_nonce it was asked for
+  state          TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed',
+                                                'cancelled', 'interrupted')),
+  reason         TEXT NOT NULL DEFAULT '',     -- why it was queued, in plain words
+  error          TEXT NOT NULL DEFAULT '',     -- why it failed or was cancelled
+  images         TEXT NOT NULL DEFAULT '{}',   -- JSON object: service id -> image reference
+  queued_at      INTEGER NOT NULL,
+  started_at     INTEGER,
+  finished_at    INTEGER,
+  requested_by   INTEGER REFERENCES users(id) ON DELETE SET NULL  -- null: the platform
+);
+INSERT INTO builds_v6 (id, deployment_id, commit_id, state, error, images, queued_at,
+                       started_at, finished_at)
+  SELECT id, deployment_id, commit_id,
+         CASE state WHEN 'running' THEN 'interrupted' ELSE state END,
+         error, images, started_at, started_at, finished_at
+  FROM builds;
+DROP TABLE builds;
+ALTER TABLE builds_v6 RENAME TO builds;
+CREATE INDEX builds_deployment ON builds(deployment_id, id);
+CREATE INDEX builds_state ON builds(state, id);
+
+-- What a deployment ran, newest last: a build's images, or an earlier release brought back
+-- (rollback) or another deployment's release (promotion).
+CREATE TABLE releases (
+  id             INTEGER PRIMARY KEY,
+  deployment_id  INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  number         INTEGER NOT NULL,             -- 1, 2, ... per deployment
+  commit_id      TEXT NOT NULL,
+  images         TEXT NOT NULL DEFAULT '{}',   -- JSON object: service id -> image reference
+  params         TEXT NOT NULL DEFAULT '{}',   -- the deployment's params at the time
+  env            TEXT NOT NULL DEFAULT '{}',   -- its env overrides at the time
+  kind           TEXT NOT NULL CHECK (kind IN ('build', 'rollback', 'promotion')),
+  build_id       INTEGER,                      -- the build that made the images, if any
+  source         TEXT NOT NULL DEFAULT '',     -- rollback: "release 3"; promotion: "staging release 7"
+  created_at     INTEGER NOT NULL,
+  created_by     INTEGER REFERENCES users(id) ON DELETE SET NULL,  -- null: the platform
+  UNIQUE (deployment_id, number)
+);
+
+-- Webhooks from GitHub, GitLab, Gitea and Forgejo: a secret per project ('' = off), and the
+-- deliveries already acted on, so that a replayed delivery does nothing.
+ALTER TABLE projects ADD COLUMN webhook_secret TEXT NOT NULL DEFAULT '';
+CREATE TABLE webhook_deliveries (
+  project_id   INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  delivery     TEXT NOT NULL,                  -- the sender's delivery id
+  received_at  INTEGER NOT NULL,
+  PRIMARY KEY (project_id, delivery)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "users and credentials", kUsersAndCredentials},
     Migration{2, "projects", kProjects},
     Migration{3, "deployments", kDeployments},
     Migration{4, "custom domains", kDomains},
     Migration{5, "ssh gateway", kSshGateway},
+    Migration{6, "continuous delivery", kContinuousDelivery},
 };
 
 }  // namespace
