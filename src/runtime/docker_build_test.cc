@@ -144,11 +144,14 @@ TEST_F(DockerBuildTest, LeftoverBuildsOfADeadServerAreStopped) {
     WaitFor([&] { return ProcessRuns(marker); }, 120s);
     gone = true;
   });
-  auto abandoned =
-      http::Client(engine->process->endpoint()).SendStreaming(request, 300s, [](std::string_view) {
-      });
+  std::string streamed;
+  auto abandoned = http::Client(engine->process->endpoint())
+                       .SendStreaming(request, 300s, [&](std::string_view chunk) {
+                         if (streamed.size() < 64 * 1024) streamed.append(chunk);
+                       });
   watcher.join();
-  ASSERT_FALSE(abandoned);
+  // A build that ended by itself (the engine refused it) says why here.
+  ASSERT_FALSE(abandoned) << "HTTP " << abandoned->status << ": " << streamed;
   ASSERT_EQ(abandoned.error().code, ErrorCode::kCancelled) << abandoned.error().message;
   // Podman 4 carries on with the step (an engine that stops it by itself leaves nothing to
   // kill, which is as good).
