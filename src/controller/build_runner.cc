@@ -6,6 +6,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "controller/image_pruner.h"
 #include "controller/release_inputs.h"
 
 namespace yard::controller {
@@ -187,6 +188,14 @@ void BuildRunner::Execute(const store::BuildRecord& build) {
     wake_.notify_all();
   }
   if (finished_) finished_(build.deployment_id);
+  if (state == store::BuildState::kSucceeded) {
+    // Here rather than on the deployment's worker: listing images takes the engine a second
+    // or more, which a rollout should not wait for. Images built in the last hour are kept,
+    // this build's among them.
+    auto pruned = PruneImages(*ctx_.runtime, *ctx_.releases, *ctx_.builds, ctx_.keep_releases,
+                              ctx_.clock->NowUnix());
+    if (!pruned) log::Warn("pruning images: {}", pruned.error().message);
+  }
 }
 
 Result<ImageSet> BuildRunner::MakeImages(const store::BuildRecord& build,

@@ -7,7 +7,6 @@
 #include "base/log.h"
 #include "controller/reconciler_internal.h"
 #include "controller/code_sync.h"
-#include "controller/image_pruner.h"
 #include "controller/release_inputs.h"
 
 namespace yard::controller {
@@ -216,6 +215,9 @@ Status Reconciler::ReleaseFromBuild(store::Deployment& d) {
   inputs_.build_id = latest->id;
   switch (latest->state) {
     case store::BuildState::kQueued:
+      // Queued by a push or a rebuild, which wake this worker, not the runner.
+      if (ctx_.build_queue != nullptr) ctx_.build_queue->Wake();
+      [[fallthrough]];
     case store::BuildState::kRunning:
       inputs_.building = true;
       inputs_.build_queued = latest->state == store::BuildState::kQueued;
@@ -235,9 +237,6 @@ Status Reconciler::ReleaseFromBuild(store::Deployment& d) {
       d.release_nonce = d.build_nonce;
       log::Info("{}/{}: release {} from build {} ({})", d.project, d.name, made.number,
                 latest->id, made.commit.substr(0, 12));
-      auto pruned = PruneImages(*ctx_.runtime, *ctx_.releases, *ctx_.builds, ctx_.keep_releases,
-                                ctx_.clock->NowUnix());
-      if (!pruned) log::Warn("pruning images: {}", pruned.error().message);
       return Ok();
     }
     case store::BuildState::kFailed:
