@@ -68,16 +68,6 @@ Result<int64_t> BuildIdOf(const RouteContext& context) {
   return id;
 }
 
-Result<std::optional<bool>> OptionalBool(const Json& object, const char* field) {
-  auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean()) {
-    return Unexpected(ErrorCode::kInvalidArgument,
-                      fmt::format("'{}' must be true or false", field));
-  }
-  return std::optional<bool>(it->get<bool>());
-}
-
 Result<std::optional<int64_t>> OptionalReleaseNumber(const Json& body) {
   auto number = TRY(OptionalInt(body, "release"));
   if (number && *number < 1) {

@@ -42,6 +42,16 @@ Result<Json> ParseBody(const http::Request& request) {
   return body;
 }
 
+Result<std::optional<bool>> OptionalBool(const Json& object, const char* field) {
+  auto it = object.find(field);
+  if (it == object.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' must be true or false", field));
+  }
+  return std::optional<bool>(it->get<bool>());
+}
+
 Result<std::optional<std::string>> OptionalString(const Json& object, const char* field) {
   auto it = object.find(field);
   if (it == object.end() || it->is_null()) return std::optional<std::string>();

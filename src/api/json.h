@@ -27,6 +27,8 @@ Result<Json> ParseBody(const http::Request& request);
 Result<std::optional<std::string>> OptionalString(const Json& object, const char* field);
 /// Reads a required string field.
 Result<std::string> RequiredString(const Json& object, const char* field);
+/// Reads an optional boolean field (absent or null: nullopt).
+Result<std::optional<bool>> OptionalBool(const Json& object, const char* field);
 /// Reads an optional integer field.
 Result<std::optional<int64_t>> OptionalInt(const Json& object, const char* field);
 /// kInvalidArgument naming the first field of `object` not in `allowed`, so that typos in

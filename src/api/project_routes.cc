@@ -38,16 +38,6 @@ constexpr size_t kMaxProtectedBranches = 100;
 constexpr int kDefaultPushes = 20;
 constexpr int kMaxPushes = 1000;
 
-Result<std::optional<bool>> OptionalBool(const Json& object, const char* field) {
-  auto it = object.find(field);
-  if (it == object.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean()) {
-    return Unexpected(ErrorCode::kInvalidArgument,
-                      fmt::format("'{}' must be true or false", field));
-  }
-  return std::optional<bool>(it->get<bool>());
-}
-
 // Branch names or globs, as git/hooks.h matches them: `refs/heads/` is dropped, duplicates
 // are dropped, the order is kept.
 Result<std::optional<std::vector<std::string>>> OptionalBranchList(const Json& object,
