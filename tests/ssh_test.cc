@@ -327,5 +327,56 @@ TEST_F(SshGitTest, PushThenCloneRoundTripsAndProtectedBranchesHold) {
   EXPECT_THAT(stranger.stderr_data, HasSubstr("not registered"));
 }
 
+// From inside a development deployment, git pulls from and pushes to its own project with the
+// credential the platform gives the containers; the push deploys like any other.
+TEST_F(SshGitTest, GitInsideADevelopmentDeploymentCommitsAndPushesToItsProject) {
+  Yard({"projects", "create", "shop"});
+  auto pushed = Git(source_, {"push", Url("shop"), "main"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.stderr_data;
+  Json d = Yard({"deployments", "create", "shop/dev", "--stage", "development", "--wait"});
+  ASSERT_EQ(d["status"]["phase"], "running") << d.dump(2);
+
+  // The checkout's origin is the project, as the container reaches it.
+  auto remote = Ssh("dev.shop", {"git -C /app remote get-url origin"});
+  EXPECT_EQ(remote.exit_code, 0) << remote.stderr_data;
+  EXPECT_THAT(remote.stdout_data, HasSubstr("http://stackyard.internal:")) << server_->log();
+  EXPECT_THAT(remote.stdout_data, HasSubstr("/shop.git"));
+
+  auto committed = Ssh(
+      "dev.shop",
+      {"cd /app && echo 'from inside' > NOTES.md && git add NOTES.md && "
+       "git -c user.name=Dev -c user.email=dev@example.com commit -q -m 'from inside' && "
+       "git pull -q --ff-only && git push -q origin HEAD:main && git rev-parse HEAD"});
+  ASSERT_EQ(committed.exit_code, 0) << committed.stdout_data << committed.stderr_data;
+  std::string commit = committed.stdout_data.substr(0, committed.stdout_data.find('\n'));
+
+  // The project has it, recorded as the push of the deployment's creator.
+  std::string clone = keys_.File("clone");
+  auto cloned = Git(keys_.path(), {"clone", "-q", Url("shop"), clone});
+  ASSERT_EQ(cloned.exit_code, 0) << cloned.stderr_data;
+  EXPECT_EQ(Head(clone), commit);
+  EXPECT_EQ(MUST(fs::ReadFile(clone + "/NOTES.md")), "from inside\n");
+  Json pushes = Yard({"projects", "pushes", "shop"});
+  ASSERT_EQ(pushes["pushes"].size(), 2u) << pushes.dump(2);
+  EXPECT_EQ(pushes["pushes"][0]["new_commit"], commit) << pushes.dump(2);
+  EXPECT_EQ(pushes["pushes"][0]["user"], "admin");
+
+  // The deployment follows its branch to that commit, and its code volume already has it.
+  auto deadline = std::chrono::steady_clock::now() + 2min;
+  while (std::chrono::steady_clock::now() < deadline) {
+    d = Yard({"deployments", "show", "shop/dev"});
+    if (d["status"]["code"]["head"] == commit && d["status"]["code"]["state"] == "up_to_date") {
+      break;
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(d["status"]["code"]["head"], commit) << d.dump(2);
+  EXPECT_EQ(d["status"]["code"]["state"], "up_to_date") << d.dump(2);
+
+  // Without the platform's credential, the project's Git refuses the container.
+  auto anonymous = Ssh("dev.shop", {"env -u GIT_CONFIG_COUNT git ls-remote origin"});
+  EXPECT_NE(anonymous.exit_code, 0);
+}
+
 }  // namespace
 }  // namespace yard

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "deployments/delivery.h"
 #include "deployments/deployment_service.h"
+#include "deployments/previews.h"
 #include "projects/project_service.h"
 #include "store/api_tokens.h"
 #include "store/ssh_keys.h"
@@ -39,6 +40,8 @@ struct Services {
   /// Builds, releases, rollback, promotion, branch following (deployments/delivery.h).
   deployments::Delivery* delivery = nullptr;
   store::DeploymentStore* deployment_store = nullptr;
+  /// Preview deployments' settings (deployments/previews.h); null: PATCH refuses them.
+  deployments::Previews* previews = nullptr;
   std::string build_logs_dir;
   /// Null when the gateway is off.
   const SshEndpoint* ssh = nullptr;

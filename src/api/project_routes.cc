@@ -8,12 +8,22 @@
 #include "api/views.h"
 #include "git/hooks.h"
 #include "manifest/diagnostics.h"
+#include "manifest/durations.h"
 #include "projects/project_service.h"
 #include "ssh/command_line.h"
 #include "store/push_events.h"
 
 namespace yard::api {
 namespace {
+
+// Preview deployments' settings, or null when they are off.
+Json PreviewsView(const store::Project& project) {
+  if (project.preview_pattern.empty()) return nullptr;
+  return Json{{"pattern", project.preview_pattern},
+              {"stage", project.preview_stage},
+              {"expire_after", manifest::FormatDuration(project.preview_ttl_seconds)},
+              {"expire_after_seconds", project.preview_ttl_seconds}};
+}
 
 Json ProjectView(const Services& services, const store::Project& project) {
   Json git_ssh_url = nullptr;
@@ -31,7 +41,8 @@ Json ProjectView(const Services& services, const store::Project& project) {
                project.refresh_error.empty() ? Json(nullptr) : Json(project.refresh_error)},
               {"protected_branches", project.protected_branches},
               {"deny_force_push", project.deny_force_push},
-              {"deny_delete", project.deny_delete}};
+              {"deny_delete", project.deny_delete},
+              {"previews", PreviewsView(project)}};
 }
 
 constexpr size_t kMaxProtectedBranches = 100;
@@ -67,6 +78,44 @@ Result<std::optional<std::vector<std::string>>> OptionalBranchList(const Json& o
     }
   }
   return std::optional<std::vector<std::string>>(std::move(branches));
+}
+
+// "previews": {"pattern": "feature/*", "stage": "staging", "expire_after": "7d"} turns
+// preview deployments on or changes them; null turns them off. nullopt: not in the body.
+// `expire_after` is a duration as manifests write them, the current setting when left out.
+Result<std::optional<deployments::PreviewSettings>> OptionalPreviews(
+    const Json& body, const store::Project& project) {
+  auto it = body.find("previews");
+  if (it == body.end()) return std::optional<deployments::PreviewSettings>();
+  if (it->is_null()) {
+    return std::optional<deployments::PreviewSettings>(deployments::PreviewSettings{});
+  }
+  if (!it->is_object()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "'previews' must be an object {\"pattern\", \"stage\", \"expire_after\"}, "
+                      "or null to turn previews off");
+  }
+  TRY(RejectUnknownFields(*it, {"pattern", "stage", "expire_after"}));
+  deployments::PreviewSettings settings;
+  settings.pattern = TRY(RequiredString(*it, "pattern"));
+  if (settings.pattern.starts_with("refs/heads/")) settings.pattern.erase(0, 11);
+  if (settings.pattern.empty()) {
+    return Unexpected(ErrorCode::kInvalidArgument,
+                      "'pattern' is empty; to turn previews off, send \"previews\": null");
+  }
+  settings.stage = TRY(RequiredString(*it, "stage"));
+  settings.ttl_seconds = project.preview_ttl_seconds;
+  if (auto text = TRY(OptionalString(*it, "expire_after"))) {
+    std::optional<int64_t> seconds = manifest::ParseDuration(*text);
+    if (!seconds) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("'expire_after' must be a duration from 1h to 365d, such as "
+                                    "12h or 7d, not '{}'",
+                                    *text));
+    }
+    settings.ttl_seconds = *seconds;
+  }
+  return std::optional<deployments::PreviewSettings>(std::move(settings));
 }
 
 Result<int> LimitParameter(const http::Request& request) {
@@ -185,17 +234,26 @@ void AddProjectRoutes(Router& router, Services& services) {
                return http::Response{.status = 204};
              });
 
-  // Settings owners change: for now the branch protection of pushes over SSH.
+  // Settings owners change: the branch protection of pushes over SSH, preview deployments.
   router.Add("PATCH", "/api/v1/projects/{project}", Access::kAuthenticated,
              [&services](const RouteContext& context) -> Result<http::Response> {
                store::Project project = TRY(
                    services.projects.FindAsOwner(context.Param("project"), context.principal->user));
                Json body = TRY(ParseBody(context.request));
-               TRY(RejectUnknownFields(body,
-                                       {"protected_branches", "deny_force_push", "deny_delete"}));
+               TRY(RejectUnknownFields(body, {"protected_branches", "deny_force_push",
+                                              "deny_delete", "previews"}));
                auto branches = TRY(OptionalBranchList(body, "protected_branches"));
                auto deny_force_push = TRY(OptionalBool(body, "deny_force_push"));
                auto deny_delete = TRY(OptionalBool(body, "deny_delete"));
+               auto previews = TRY(OptionalPreviews(body, project));
+               // First: it is the one change that can be refused after reading the body.
+               if (previews) {
+                 if (services.previews == nullptr) {
+                   return Unexpected(ErrorCode::kFailedPrecondition,
+                                     "preview deployments are not available on this server");
+                 }
+                 TRY(services.previews->Configure(project, *previews, context.principal->user));
+               }
                store::ProjectStore store(services.db, services.clock);
                TRY(store.SetProtection(project.id, branches.value_or(project.protected_branches),
                                        deny_force_push.value_or(project.deny_force_push),

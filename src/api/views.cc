@@ -116,6 +116,9 @@ Json DeploymentView(const Services& services, const store::Deployment& d,
             {"branch", d.branch},
             {"auto_deploy", d.auto_deploy},
             {"followed_commit", NullIfEmpty(d.followed_commit)},
+            {"preview", d.preview_branch ? Json{{"branch", *d.preview_branch},
+                                                {"expires_at", TimeView(d.expires_at)}}
+                                          : Json(nullptr)},
             {"params", d.params},
             {"env", d.env},
             {"size", {{"cpus", d.cpu_millis ? Json(static_cast<double>(d.cpu_millis) / 1000.0)

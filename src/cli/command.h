@@ -39,6 +39,8 @@ void AddStackCommands(CLI::App& app, Invocation& invocation);
 void AddMemberCommands(CLI::App& app, Invocation& invocation);
 /// `yard projects webhook` (after AddProjectCommands).
 void AddWebhookCommands(CLI::App& app, Invocation& invocation);
+/// `yard projects previews` (after AddProjectCommands).
+void AddPreviewCommands(CLI::App& app, Invocation& invocation);
 /// Hidden: `yard internal git-hook pre-receive|post-receive`.
 void AddInternalCommands(CLI::App& app, Invocation& invocation);
 /// `yard ssh` and `yard ssh-config`: OpenSSH through the server's SSH gateway.

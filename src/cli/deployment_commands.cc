@@ -37,6 +37,10 @@ void PrintDeployment(const Json& d) {
               Cell(d, "branch").c_str(),
               d.value("auto_deploy", true) ? "" : " (auto-deploy off: pushes do not deploy)",
               Short(d["commit"]).c_str());
+  if (const Json& preview = d.value("preview", Json()); preview.is_object()) {
+    std::printf("  preview of %s · deleted with the branch, or at %s\n",
+                Cell(preview, "branch").c_str(), Cell(preview, "expires_at").c_str());
+  }
   // A diverged code volume is among the reasons already.
   if (status.contains("code") && status["code"].is_object() &&
       Cell(status["code"], "state") != "diverged") {
@@ -245,11 +249,22 @@ Status List(Invocation& invocation, const std::string& project) {
     PrintJson(listed);
     return Ok();
   }
-  Table table({"NAME", "STAGE", "BRANCH", "PHASE", "COLOUR", "COMMIT", "CREATED"});
+  // Previews' expiry, in a column of its own when the project has any.
+  bool previews = false;
+  for (const Json& d : listed["deployments"]) previews |= d.value("preview", Json()).is_object();
+  std::vector<std::string> headers = {"NAME", "STAGE", "BRANCH", "PHASE", "COLOUR", "COMMIT",
+                                      "CREATED"};
+  if (previews) headers.push_back("PREVIEW EXPIRES");
+  Table table(headers);
   for (const Json& d : listed["deployments"]) {
-    table.AddRow({Cell(d, "name"), Cell(d, "stage"), Cell(d, "branch"),
-                  Cell(d["status"], "phase"), Cell(d["status"], "colour"), Short(d["commit"]),
-                  Cell(d, "created_at")});
+    std::vector<std::string> row = {Cell(d, "name"), Cell(d, "stage"), Cell(d, "branch"),
+                                    Cell(d["status"], "phase"), Cell(d["status"], "colour"),
+                                    Short(d["commit"]), Cell(d, "created_at")};
+    if (previews) {
+      const Json& preview = d.value("preview", Json());
+      row.push_back(preview.is_object() ? Cell(preview, "expires_at") : "-");
+    }
+    table.AddRow(row);
   }
   table.Print(fmt::format("No deployments. Create one with `yard deployments create {}/NAME "
                           "--stage development`.",

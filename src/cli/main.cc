@@ -59,6 +59,7 @@ int Main(int argc, char** argv) {
   AddProjectCommands(app, invocation);
   AddMemberCommands(app, invocation);
   AddWebhookCommands(app, invocation);
+  AddPreviewCommands(app, invocation);
   AddDeploymentCommands(app, invocation);
   AddBuildCommands(app, invocation);
   AddDomainCommands(app, invocation);

@@ -39,6 +39,11 @@ void PrintDetails(const Json& project) {
                 project.value("deny_force_push", true) ? "refused" : "allowed",
                 project.value("deny_delete", true) ? "refused" : "allowed");
   }
+  if (const Json& previews = project.value("previews", Json()); previews.is_object()) {
+    std::printf("  previews   %s in stage %s, deleted %s after the branch's last push\n",
+                Cell(previews, "pattern").c_str(), Cell(previews, "stage").c_str(),
+                Cell(previews, "expire_after").c_str());
+  }
   if (project["branches"].empty()) {
     std::printf("\nNo branches yet.\n");
     return;

@@ -33,6 +33,7 @@ struct ServerFlags {
   std::string build_memory = "auto";
   int build_timeout_minutes = 30;
   int keep_releases = 10;
+  int dev_git_port = 8418;
 };
 
 // Build limits by default leave the running deployments a CPU and half the memory.
@@ -57,6 +58,7 @@ Status ParseBuildLimits(const ServerFlags& flags, server::ServerOptions& options
   options.build_concurrency = flags.build_concurrency;
   options.build_timeout = std::chrono::minutes(flags.build_timeout_minutes);
   options.keep_releases = flags.keep_releases;
+  options.dev_git_port = flags.dev_git_port;
   return Ok();
 }
 
@@ -265,6 +267,12 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "images Stackyard built are pruned")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  command->add_option("--dev-git-port", flags->dev_git_port,
+                      "Port on which development deployments' containers reach their "
+                      "project's Git (git pull/push inside them), served on the host's "
+                      "address on each deployment's network only; 0 turns it off")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   command->callback([&invocation, flags] { invocation.status = Run(*flags); });
 }
 

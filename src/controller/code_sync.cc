@@ -394,4 +394,27 @@ Result<SyncOutcome> SyncCheckout(const std::string& checkout, const git::BareRep
                                  Plural(brought_in, "new commit"), branch)};
 }
 
+Status PointOrigin(const std::string& checkout, const std::string& url,
+                   std::string_view replaceable_prefix) {
+  std::string dir = fs::Absolute(checkout);
+  Deadline deadline(std::chrono::seconds(30));
+  CheckoutGit git = TRY(CheckoutGit::Open(dir, deadline));
+  ProcessResult current =
+      TRY(git.Run({"config", "--local", "--get", "remote.origin.url"}, "reading origin's URL"));
+  std::string now = current.stdout_data;
+  while (!now.empty() && (now.back() == '\n' || now.back() == '\r')) now.pop_back();
+  if (now == url) return Ok();
+  // Only a URL Stackyard set: the host path of the first clone (useless inside a container)
+  // or an earlier URL of the platform's own. One a user chose is theirs.
+  bool ours = current.exit_code == 1 || now.starts_with('/') ||
+              (!replaceable_prefix.empty() && now.starts_with(replaceable_prefix));
+  if (!ours) return Ok();
+  std::vector<std::string> args = {"config", "--local", "remote.origin.url", url};
+  if (current.exit_code == 1) args = {"remote", "add", "origin", url};
+  auto set = git.Output(args, "pointing origin at the project");
+  HandOverToOwners(dir, {});  // git rewrote .git/config as this process's user
+  if (!set) return Unexpected(std::move(set).error());
+  return Ok();
+}
+
 }  // namespace yard::controller

@@ -88,4 +88,11 @@ SyncResult DecideSync(const CodeState& state, std::string_view branch);
 /// (app.py, ...)", "the code volume is on branch 'x', not on main: it is not updated". Pure.
 std::string SummarizeCodeState(const CodeState& state, std::string_view branch);
 
+/// Points the checkout's `origin` remote at `url` (how its containers reach the project:
+/// devgit/), unless a user pointed it elsewhere: only a missing origin, a host path (the
+/// first clone's) or a URL starting with `replaceable_prefix` is replaced. The host's git runs
+/// under CheckoutGit's guards.
+Status PointOrigin(const std::string& checkout, const std::string& url,
+                   std::string_view replaceable_prefix);
+
 }  // namespace yard::controller

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/clock.h"
 #include "controller/naming.h"
@@ -49,6 +51,27 @@ class BuildQueue {
   virtual Status Cancel(int64_t build_id, const std::string& why) = 0;
 };
 
+/// What a development deployment's containers get so that `git pull` and `git push` inside them
+/// reach their project (devgit/access.h).
+struct DevGitSetup {
+  /// The project's URL as the containers reach it; the checkout's `origin`.
+  std::string url;
+  /// Added to every development component's environment.
+  std::vector<std::pair<std::string, std::string>> env;
+  /// "NAME:IP" entries for the containers' /etc/hosts.
+  std::vector<std::string> extra_hosts;
+};
+
+class DevGitAccess {
+ public:
+  virtual ~DevGitAccess() = default;
+  /// Makes Git reachable for `d`'s containers on the network whose gateway (the host's
+  /// address on it) is `gateway_ip`, and says what the containers need to use it.
+  virtual Result<DevGitSetup> Open(const store::Deployment& d, const std::string& gateway_ip) = 0;
+  /// The network with that gateway is gone: stop serving on its address.
+  virtual void Close(const std::string& gateway_ip) = 0;
+};
+
 struct ControllerContext {
   store::DeploymentStore* deployments = nullptr;
   store::BuildStore* builds = nullptr;
@@ -74,6 +97,9 @@ struct ControllerContext {
   edge::Router* router = nullptr;
   /// Custom domains of endpoints; null: none.
   store::DomainStore* domains = nullptr;
+  /// Git from inside development deployments; null: not offered (their checkout's origin
+  /// stays unreachable from the containers).
+  DevGitAccess* dev_git = nullptr;
   /// How long the previous version of a rolling component keeps running after the route
   /// switched away from it, so that requests it has started finish.
   std::chrono::seconds drain{10};

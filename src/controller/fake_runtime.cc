@@ -55,8 +55,10 @@ Result<runtime::NetworkInfo> FakeRuntime::CreateNetwork(const runtime::NetworkSp
   for (const auto& network : networks_) {
     if (network.name == spec.name) return Unexpected(ErrorCode::kAlreadyExists, spec.name);
   }
-  runtime::NetworkInfo info{.id = fmt::format("net{}", next_id_++), .name = spec.name,
-                            .labels = spec.labels};
+  int number = next_id_++;
+  runtime::NetworkInfo info{.id = fmt::format("net{}", number), .name = spec.name,
+                            .labels = spec.labels,
+                            .gateway = fmt::format("10.89.{}.1", number % 250)};
   info.labels[std::string(runtime::kLabelManaged)] = "true";
   networks_.push_back(info);
   return info;

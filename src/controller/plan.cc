@@ -21,6 +21,7 @@ std::string Digest(const runtime::ContainerSpec& spec, const std::vector<std::st
       {"workdir", spec.workdir}, {"network", spec.network}, {"aliases", spec.aliases},
       {"cpus", spec.cpus},       {"memory", spec.memory_bytes}, {"install", install},
   };
+  if (!spec.extra_hosts.empty()) json["hosts"] = spec.extra_hosts;
   if (spec.entrypoint) json["entrypoint"] = *spec.entrypoint;
   for (const runtime::Mount& mount : spec.mounts) {
     json["mounts"].push_back({mount.source, mount.target, mount.read_only});
@@ -143,6 +144,13 @@ Result<std::vector<ServicePlan>> MakePlan(const PlanInputs& in) {
       spec.mounts.push_back({.source = code, .target = "/app"});
       spec.workdir = service->dev.workdir;
       if (service->dev.install) plan.install = CommandArgv(*service->dev.install);
+      if (in.dev_git != nullptr) {
+        for (const auto& [key, value] : in.dev_git->env) {
+          std::erase_if(spec.env, [&](const auto& pair) { return pair.first == key; });
+          spec.env.emplace_back(key, value);
+        }
+        spec.extra_hosts = in.dev_git->extra_hosts;
+      }
     }
     for (const manifest::Import& import : service->imports) {
       if (import.service == manifest::kPlatformService) continue;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "controller/context.h"
 #include "controller/naming.h"
 #include "manifest/env_resolver.h"
 #include "manifest/model.h"
@@ -54,6 +55,8 @@ struct PlanInputs {
   /// Service id -> image reference, for every service.
   const std::map<std::string, std::string>* images = nullptr;
   const Naming* naming = nullptr;
+  /// Development stages: Git for the containers (null: none).
+  const DevGitSetup* dev_git = nullptr;
 };
 
 inline constexpr std::string_view kLabelDigest = "io.stackyard.digest";

@@ -141,14 +141,19 @@ Result<Reconciler::Outcome> Reconciler::Run() {
       d.release_commit != d.target_commit ? release_env : env;
   primary_ = release_stack->primary;
 
+  std::string gateway = TRY(EnsureNetwork(d));
+  std::optional<DevGitSetup> dev_git;
+  if (stage->kind == manifest::StageKind::kDev) {
+    dev_git = OpenDevGit(d, gateway, ctx_.naming.CodeDir(d.project, d.name));
+  }
   PlanInputs plan_inputs{.stack = release_stack,
                          .stage = stage,
                          .deployment = &d,
                          .env = &run_env,
                          .images = &d.release_images,
-                         .naming = &ctx_.naming};
+                         .naming = &ctx_.naming,
+                         .dev_git = dev_git ? &*dev_git : nullptr};
   std::vector<ServicePlan> plans = TRY(MakePlan(plan_inputs));
-  TRY(EnsureNetwork(d));
   bool busy = TRY(Converge(d, plans));
   busy |= Route(d, plans);
   Publish(d, &plans);
@@ -292,9 +297,9 @@ void Reconciler::SyncCode(const store::Deployment& d, const git::BareRepository&
   code_ = std::move(out);
 }
 
-Status Reconciler::EnsureNetwork(const store::Deployment& d) {
+Result<std::string> Reconciler::EnsureNetwork(const store::Deployment& d) {
   auto networks = TRY(ctx_.runtime->ListNetworks(DeploymentLabels(d.id)));
-  if (!networks.empty()) return Ok();
+  if (!networks.empty()) return networks.front().gateway;
   runtime::NetworkSpec spec{.name = ctx_.naming.Network(d.project, d.name)};
   spec.labels = DeploymentLabels(d.id);
   spec.labels[std::string(runtime::kLabelProject)] = d.project;
@@ -307,9 +312,39 @@ Status Reconciler::EnsureNetwork(const store::Deployment& d) {
                                   "installation",
                                   spec.name));
   }
-  return created ? Ok() : Status(Unexpected(created.error()));
+  if (!created) return Unexpected(created.error());
+  // Creating answers with the id alone; the listing has the addresses.
+  networks = TRY(ctx_.runtime->ListNetworks(DeploymentLabels(d.id)));
+  return networks.empty() ? std::string() : networks.front().gateway;
 }
 
+std::optional<DevGitSetup> Reconciler::OpenDevGit(const store::Deployment& d,
+                                                  const std::string& gateway,
+                                                  const std::string& code) {
+  if (ctx_.dev_git == nullptr) return std::nullopt;
+  auto fail = [&](const std::string& why) -> std::optional<DevGitSetup> {
+    if (why != dev_git_error_) {
+      log::Warn("{}/{}: git inside the deployment: {}", d.project, d.name, why);
+      dev_git_error_ = why;
+    }
+    return std::nullopt;
+  };
+  if (gateway.empty()) return fail("the engine names no host address on its network");
+  auto setup = ctx_.dev_git->Open(d, gateway);
+  if (!setup) return fail(setup.error().message);
+  if (origin_url_ != setup->url && fs::Exists(code)) {
+    // An earlier URL of ours (another port) is replaced too: everything before the path.
+    std::string prefix = setup->url.substr(0, setup->url.rfind('/') + 1);
+    size_t port = prefix.rfind(':');
+    if (port != std::string::npos && port > 5) prefix = prefix.substr(0, port);
+    if (Status pointed = PointOrigin(code, setup->url, prefix); !pointed) {
+      return fail("pointing the checkout's origin: " + pointed.error().message);
+    }
+    origin_url_ = setup->url;
+  }
+  dev_git_error_.clear();
+  return std::move(*setup);
+}
 
 void Reconciler::Publish(const store::Deployment& d, const std::vector<ServicePlan>* plans) {
   DeploymentStatus status;

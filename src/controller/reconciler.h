@@ -96,7 +96,12 @@ class Reconciler {
   /// lost, and keeps code_ (the status's view of the volume) current.
   void SyncCode(const store::Deployment& d, const git::BareRepository& repository,
                 const std::string& code);
-  Status EnsureNetwork(const store::Deployment& d);
+  /// Returns the host's address on the deployment's network (empty if the engine names none).
+  Result<std::string> EnsureNetwork(const store::Deployment& d);
+  /// Development stages: what the containers need for Git (ctx_.dev_git), and the checkout's
+  /// origin pointed at it; nullopt when not offered or not possible now (logged once).
+  std::optional<DevGitSetup> OpenDevGit(const store::Deployment& d, const std::string& gateway,
+                                        const std::string& code);
   /// Returns true while something is still starting (poll fast).
   Result<bool> Converge(const store::Deployment& d, const std::vector<ServicePlan>& plans);
   void ForgetImage(const store::Deployment& d, const std::string& service);
@@ -130,6 +135,8 @@ class Reconciler {
   std::string last_phase_;
   std::string synced_target_;  // the target last brought into the code volume (or tried)
   std::optional<DeploymentStatus::Code> code_;
+  std::string origin_url_;     // what the checkout's origin was last pointed at
+  std::string dev_git_error_;  // the last failure of OpenDevGit, logged once
   TimePoint next_code_check_{};
   std::string primary_;  // of the stack that runs (or will): DeploymentStatus::primary
   // The routes last given to the edge, for the status.

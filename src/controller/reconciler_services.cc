@@ -48,6 +48,8 @@ Status Reconciler::TearDown(const store::Deployment& d, bool remove_everything) 
        TRY(ctx_.runtime->ListNetworks(DeploymentLabels(d.id)))) {
     Status removed = ctx_.runtime->RemoveNetwork(network.id);
     if (!removed && !IsNotFound(removed)) return removed;
+    // The address may go to another network (of this machine's other installations too).
+    if (ctx_.dev_git != nullptr && !network.gateway.empty()) ctx_.dev_git->Close(network.gateway);
   }
   // Volumes go to the trash, not away: a mistaken delete can be undone by hand.
   std::string dir = ctx_.naming.DeploymentDir(d.project, d.name);

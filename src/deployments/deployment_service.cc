@@ -243,6 +243,8 @@ Result<store::Deployment> DeploymentService::Create(const store::Project& projec
   d.memory_bytes = request.memory_bytes;
   d.target_commit = commit;
   d.created_by = creator.id;
+  d.preview_branch = request.preview_branch;
+  d.expires_at = request.expires_at;
   store::Deployment created = TRY(store_.Create(std::move(d)));
   Wake(created.id);
   return created;

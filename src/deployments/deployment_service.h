@@ -26,6 +26,10 @@ struct CreateRequest {
   std::map<std::string, std::string> env;
   int64_t cpu_millis = 0;
   int64_t memory_bytes = 0;
+  /// Set by Previews (previews.h) only: the branch a preview deployment is for, and when it
+  /// is deleted. Recorded with the row, so that no preview ever exists unmarked.
+  std::optional<std::string> preview_branch;
+  std::optional<int64_t> expires_at;
 };
 
 /// Custom domains: where they are kept, and the installation's base domain, one label under

@@ -201,14 +201,18 @@ std::vector<RefUpdate> ParseRefUpdates(std::string_view text) {
   return updates;
 }
 
+bool BranchMatches(const std::string& pattern, const std::string& branch) {
+  // FNM_PATHNAME keeps `*` within a segment; a pattern with `**` asks for any depth.
+  int flags = pattern.find("**") == std::string::npos ? FNM_PATHNAME : 0;
+  return fnmatch(pattern.c_str(), branch.c_str(), flags) == 0;
+}
+
 std::optional<std::string> ProtectingPattern(const BranchProtection& protection,
                                              const RefUpdate& update) {
   std::optional<std::string> branch = update.branch();
   if (!branch) return std::nullopt;
   for (const std::string& pattern : protection.patterns) {
-    // FNM_PATHNAME keeps `*` within a segment; a pattern with `**` asks for any depth.
-    int flags = pattern.find("**") == std::string::npos ? FNM_PATHNAME : 0;
-    if (fnmatch(pattern.c_str(), branch->c_str(), flags) == 0) return pattern;
+    if (BranchMatches(pattern, *branch)) return pattern;
   }
   return std::nullopt;
 }

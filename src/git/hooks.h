@@ -53,6 +53,10 @@ struct RefUpdate {
 /// and malformed lines are skipped.
 std::vector<RefUpdate> ParseRefUpdates(std::string_view text);
 
+/// Whether `branch` (without `refs/heads/`) matches `pattern`, a name or glob as
+/// BranchProtection::patterns holds them (also preview deployments' patterns).
+bool BranchMatches(const std::string& pattern, const std::string& branch);
+
 /// The pattern that protects `update`'s branch, or nullopt.
 std::optional<std::string> ProtectingPattern(const BranchProtection& protection,
                                              const RefUpdate& update);

@@ -1,5 +1,8 @@
 #include "http/server.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -267,6 +270,14 @@ Status Server::Start() {
   if (error) return fail("open");
   acceptor.set_option(asio::socket_base::reuse_address(true), error);
   if (error) return fail("configure");
+  if (impl_->options.freebind) {
+    int on = 1;
+    // IP_FREEBIND at the IPv4 level covers IPv6 sockets too (Linux shares the flag).
+    if (::setsockopt(acceptor.native_handle(), IPPROTO_IP, IP_FREEBIND, &on, sizeof on) != 0) {
+      error.assign(errno, boost::system::system_category());
+      return fail("configure");
+    }
+  }
   acceptor.bind(endpoint, error);
   if (error) return fail("bind");
   acceptor.listen(asio::socket_base::max_listen_connections, error);

@@ -37,6 +37,9 @@ struct ServerOptions {
   /// Threads that run the handler, so that one slow request (a git fetch, say) never stalls
   /// the others. 0 runs handlers on the io_context's thread.
   size_t handler_threads = 4;
+  /// Bind even when `host` is not (yet) an address of this machine (IP_FREEBIND): for the
+  /// host's address on a container network, which exists only while a container is on it.
+  bool freebind = false;
 };
 
 /// Serves `handler` on a TCP endpoint. Connections are served on the io_context's thread; the

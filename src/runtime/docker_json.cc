@@ -332,6 +332,7 @@ std::string ContainerCreateBody(const ContainerSpec& spec) {
   }
   if (spec.cpus > 0) host["NanoCpus"] = std::llround(spec.cpus * 1e9);
   if (spec.memory_bytes > 0) host["Memory"] = spec.memory_bytes;
+  if (!spec.extra_hosts.empty()) host["ExtraHosts"] = spec.extra_hosts;
   host["Init"] = spec.init;
   host["NetworkMode"] = spec.network.empty() ? std::string("none") : spec.network;
   body["HostConfig"] = std::move(host);
@@ -565,6 +566,11 @@ Result<std::vector<NetworkInfo>> ParseNetworkList(std::string_view body) {
     info.labels = LabelsOf(Field(item, "Labels"));
     if (info.labels.empty()) info.labels = LabelsOf(Field(item, "labels"));
     if (info.id.empty() && info.name.empty()) continue;
+    // Docker: IPAM.Config[].Gateway; Podman's own API: subnets[].gateway.
+    const Json& configs = Field(Field(item, "IPAM"), "Config");
+    const Json& subnets = Field(item, "subnets");
+    if (configs.is_array() && !configs.empty()) info.gateway = String(configs.front(), "Gateway");
+    if (subnets.is_array() && !subnets.empty()) info.gateway = String(subnets.front(), "gateway");
     networks.push_back(std::move(info));
   }
   return networks;

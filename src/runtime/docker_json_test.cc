@@ -380,8 +380,10 @@ TEST(AnswerTest, Images) {
 
 TEST(AnswerTest, NetworksFromEitherApi) {
   auto compat = ParseNetworkList(R"([{"Name":"rtx-a","Id":"99f1","Driver":"bridge",
+      "IPAM":{"Config":[{"Subnet":"10.89.7.0/24","Gateway":"10.89.7.1"}]},
       "Options":{},"Labels":{"io.stackyard.managed":"true"}}])");
   auto libpod = ParseNetworkList(R"([{"name":"rtx-b","id":"181d","driver":"bridge",
+      "subnets":[{"subnet":"10.89.3.0/24","gateway":"10.89.3.1"}],
       "labels":{"io.stackyard.managed":"true"},"options":{"isolate":"true"}}])");
   ASSERT_TRUE(compat);
   ASSERT_TRUE(libpod);
@@ -392,6 +394,8 @@ TEST(AnswerTest, NetworksFromEitherApi) {
   EXPECT_EQ((*libpod)[0].name, "rtx-b");
   EXPECT_EQ((*libpod)[0].id, "181d");
   EXPECT_EQ((*libpod)[0].labels.at("io.stackyard.managed"), "true");
+  EXPECT_EQ((*compat)[0].gateway, "10.89.7.1");
+  EXPECT_EQ((*libpod)[0].gateway, "10.89.3.1");
 }
 
 TEST(AnswerTest, ExecState) {

@@ -94,6 +94,9 @@ struct NetworkInfo {
   std::string id;
   std::string name;
   Labels labels;
+  /// The host's address on the network (its first subnet's gateway); empty when the engine
+  /// names none. Listed networks only.
+  std::string gateway;
 };
 
 // ---- Containers ---------------------------------------------------------------------------
@@ -124,6 +127,8 @@ struct ContainerSpec {
   std::string network;               // network name; empty: none
   std::vector<std::string> aliases;  // DNS names on `network` (the service id)
   std::string hostname;
+  /// "NAME:IP" lines added to the container's /etc/hosts.
+  std::vector<std::string> extra_hosts;
   std::vector<Mount> mounts;
   std::vector<PortPublish> ports;
   double cpus = 0;           // 0: unlimited

@@ -35,6 +35,8 @@ class DataDir {
   /// Git hooks for pushes over SSH, and the reports they write while a push runs.
   std::string GitHooksPath() const { return fs::Join(root_, "git/hooks"); }
   std::string PushReportsPath() const { return fs::Join(root_, "git/pushes"); }
+  /// The key development deployments' Git credentials derive from (devgit/credentials.h).
+  std::string DevGitKeyPath() const { return fs::Join(root_, "git/dev-credentials.key"); }
 
   /// A random id made on first use and kept in `installation.id`. It labels every engine
   /// object of this installation, so that two servers sharing one engine never touch each

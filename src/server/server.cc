@@ -31,8 +31,14 @@
 #include "base/version.h"
 #include "http/server.h"
 #include "deployments/delivery.h"
+#include "deployments/previews.h"
+#include "devgit/access.h"
+#include "devgit/credentials.h"
+#include "devgit/handler.h"
+#include "devgit/listeners.h"
 #include "projects/mirror_refresher.h"
 #include "projects/project_service.h"
+#include "projects/push_report.h"
 #include "server/bootstrap.h"
 #include "server/data_dir.h"
 #include "server/ssh_directory.h"
@@ -102,9 +108,29 @@ Status RunServer(const ServerOptions& options) {
   // A fetch that moves followed branches deploys them (Delivery, made below; the refresher
   // that fetches is made after it and stopped before it).
   deployments::Delivery* delivery_for_fetches = nullptr;
+  deployments::Previews* previews_for_fetches = nullptr;  // previews first: see previews.h
+  // A push (over SSH, or from inside a development deployment) is handled the same way.
+  projects::PushedCallback on_push = [&](int64_t project_id, int64_t user_id) {
+    auto project = project_store.Find(project_id);
+    if (!project) {
+      log::Warn("push: {}", project.error().message);
+      return;
+    }
+    if (previews_for_fetches != nullptr) {
+      Status made = previews_for_fetches->OnPush(*project, user_id);
+      if (!made) log::Warn("push: previews: {}", made.error().message);
+    }
+    if (delivery_for_fetches == nullptr) return;
+    auto moved = delivery_for_fetches->FollowBranches(*project, user_id);
+    if (!moved) log::Warn("push: {}", moved.error().message);
+  };
   projects::ProjectService projects(
       project_store,
       {.repos_dir = data_dir.ReposPath(), .fetched = [&](const store::Project& project) {
+         if (previews_for_fetches != nullptr) {
+           Status made = previews_for_fetches->OnPush(project, std::nullopt);
+           if (!made) log::Warn("project {}: previews: {}", project.name, made.error().message);
+         }
          if (delivery_for_fetches == nullptr) return;
          auto moved = delivery_for_fetches->FollowBranches(project, std::nullopt);
          if (!moved) log::Warn("project {}: {}", project.name, moved.error().message);
@@ -137,6 +163,38 @@ Status RunServer(const ServerOptions& options) {
   edge.Restore();
   store::DomainStore domain_store(*db, clock);
 
+  // Pushes run Stackyard's hooks, which run this very binary (`yard internal git-hook`).
+  {
+    std::error_code error;
+    std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
+    if (error) return Unexpected(ErrorCode::kIo, "cannot find the yard binary: " + error.message());
+    TRY_CTX(git::WriteHooks(data_dir.GitHooksPath(), self), "Git hooks");
+  }
+  // Git from inside development deployments: served on each deployment network's gateway.
+  store::PushEventStore push_events(*db, clock);
+  // Pushes a stop or crash cut short are recorded before any new one (deployed below).
+  projects::RecoverPushReports(data_dir.PushReportsPath(), projects, users, push_events, on_push);
+  std::optional<devgit::Credentials> dev_git_credentials;
+  std::optional<devgit::Handler> dev_git_handler;
+  std::optional<devgit::Listeners> dev_git_listeners;
+  std::optional<devgit::Access> dev_git_access;
+  if (options.dev_git_port > 0) {
+    dev_git_credentials.emplace(TRY_CTX(devgit::Credentials::Open(data_dir.DevGitKeyPath()),
+                                        "development deployments' Git credentials"));
+    dev_git_handler.emplace(
+        devgit::HandlerStores{project_store, deployment_store, users, push_events},
+        *dev_git_credentials,
+        devgit::HandlerOptions{.hooks_dir = data_dir.GitHooksPath(),
+                               .reports_dir = data_dir.PushReportsPath(),
+                               .pushed = on_push});
+    dev_git_listeners.emplace(
+        [&handler = *dev_git_handler](const http::Request& request) {
+          return handler.Handle(request);
+        },
+        devgit::ListenerOptions{.port = options.dev_git_port});
+    dev_git_access.emplace(*dev_git_listeners, *dev_git_credentials);
+  }
+
   manifest::SystemRandom random;
   controller::SocketProber prober;
   controller::ControllerContext controller_context;
@@ -159,6 +217,7 @@ Status RunServer(const ServerOptions& options) {
   controller_context.drain = options.drain;
   controller_context.upstream_refresh = edge_options.settings.upstream_refresh;
   controller_context.keep_releases = options.keep_releases;
+  if (dev_git_access) controller_context.dev_git = &*dev_git_access;
   controller::Controller controller(controller_context,
                                     {.concurrency = options.build_concurrency,
                                      .cpus = options.build_cpus,
@@ -173,42 +232,37 @@ Status RunServer(const ServerOptions& options) {
   deployments::Delivery delivery({deployment_store, build_store, release_store}, &controller,
                                  &engine);
   delivery_for_fetches = &delivery;
+  store::PreviewBranchStore preview_branch_store(*db);
+  deployments::Previews previews(
+      {project_store, deployment_store, preview_branch_store, users}, deployment_service, clock);
+  previews_for_fetches = &previews;
   // Pushes that arrived while the server was down (a mirror fetched by hand, a hook that
   // recorded nothing) are deployed now: FollowBranches acts only on heads not yet taken.
   if (auto all = project_store.List()) {
     for (const store::Project& project : *all) {
+      if (Status made = previews.OnPush(project, std::nullopt); !made) {
+        log::Warn("project {}: previews: {}", project.name, made.error().message);
+      }
       if (auto moved = delivery.FollowBranches(project, std::nullopt); !moved) {
         log::Warn("project {}: {}", project.name, moved.error().message);
       }
     }
   }
+  previews.Start();  // deletes expired previews every minute
   projects::MirrorRefresher refresher(projects, options.refresh_interval);
 
   // The SSH gateway: sessions and forwards into deployments, and Git over SSH.
-  store::PushEventStore push_events(*db, clock);
   ssh::EngineAccess engine_access(engine);
   SshDirectory ssh_directory(users, keys, projects, deployment_store, controller, engine);
   std::optional<ssh::GitService> git_service;
   std::optional<ssh::Gateway> gateway;
   std::optional<api::SshEndpoint> ssh_endpoint;
   if (options.ssh_enabled) {
-    // The hooks run this very binary (`yard internal git-hook`).
-    std::error_code error;
-    std::string self = std::filesystem::read_symlink("/proc/self/exe", error).string();
-    if (error) return Unexpected(ErrorCode::kIo, "cannot find the yard binary: " + error.message());
-    TRY_CTX(git::WriteHooks(data_dir.GitHooksPath(), self), "Git hooks");
     git_service.emplace(projects, users, push_events,
                         ssh::GitServiceOptions{
                             .hooks_dir = data_dir.GitHooksPath(),
                             .reports_dir = data_dir.PushReportsPath(),
-                            .pushed = [&](int64_t project_id, int64_t user_id) {
-                              auto project = project_store.Find(project_id);
-                              auto moved = project ? delivery.FollowBranches(*project, user_id)
-                                                   : Result<std::vector<store::Deployment>>(
-                                                         Unexpected(project.error()));
-                              if (!moved) log::Warn("push: {}", moved.error().message);
-                            }});
-    TRY(git_service->RecoverReports());
+                            .pushed = on_push});
     gateway.emplace(ssh::GatewayOptions{.host = options.ssh_host,
                                         .port = options.ssh_port,
                                         .host_keys_dir = data_dir.SshPath()},
@@ -229,6 +283,7 @@ Status RunServer(const ServerOptions& options) {
   api::Services services{*db, users, tokens, keys, projects, clock};
   services.deployments = &deployment_service;
   services.delivery = &delivery;
+  services.previews = &previews;
   services.request_refresh = [&refresher](int64_t project_id) { refresher.Request(project_id); };
   services.deployment_store = &deployment_store;
   services.build_logs_dir = data_dir.BuildLogsPath();
@@ -280,9 +335,11 @@ Status RunServer(const ServerOptions& options) {
   io.run();
   // Sessions end first: they use the engine and the store.
   if (gateway) gateway->Stop();
+  previews.Stop();
   // Workers finish their step; running builds are stopped and recorded as interrupted (the
   // next start queues them again). One that does not stop in time is left to the exit.
   bool workers_done = controller.Stop(std::chrono::seconds(5));
+  if (dev_git_listeners) dev_git_listeners->Stop();
   engine.Stop();
   caddy->Stop();
   log::Info("stopped");

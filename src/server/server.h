@@ -55,6 +55,9 @@ struct ServerOptions {
   uint16_t ssh_port = 2222;
   std::string ssh_advertise_host;
   int ssh_advertise_port = 0;
+  /// Git from inside development deployments (devgit/): the port it is served on, on the
+  /// host's address on each deployment's network. 0: not offered.
+  int dev_git_port = 8418;
   /// How long in-flight requests may take to finish after SIGTERM.
   std::chrono::milliseconds shutdown_grace{10000};
 };

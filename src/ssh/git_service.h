@@ -13,6 +13,7 @@
 #include <string>
 
 #include "projects/project_service.h"
+#include "projects/push_report.h"
 #include "ssh/git_backend.h"
 #include "store/push_events.h"
 #include "store/users.h"
@@ -34,7 +35,7 @@ struct GitServiceOptions {
   std::chrono::milliseconds hangup_grace{1'000};
   /// Called once a push's ref updates are recorded (also for reports recovered at start):
   /// deployments following the pushed branches take it from here.
-  std::function<void(int64_t project_id, int64_t user_id)> pushed;
+  projects::PushedCallback pushed;
 };
 
 /// Thread-safe: each Start makes an independent process.

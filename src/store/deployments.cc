@@ -14,7 +14,7 @@ constexpr std::string_view kColumns =
     "d.id, d.project_id, p.name, d.name, d.stage, d.branch, d.params, d.env, d.cpu_millis, "
     "d.memory_bytes, d.desired, d.target_commit, d.release_commit, d.release_images, "
     "d.generations, d.phase, d.reason, d.created_at, d.created_by, d.updated_at, d.build_nonce, "
-    "d.release_nonce, d.version, d.auto_deploy, d.followed_commit";
+    "d.release_nonce, d.version, d.auto_deploy, d.followed_commit, d.preview_branch, d.expires_at";
 
 Deployment ReadDeployment(const Statement& row) {
   Deployment d;
@@ -43,6 +43,8 @@ Deployment ReadDeployment(const Statement& row) {
   d.version = row.ColumnInt(22);
   d.auto_deploy = row.ColumnInt(23) != 0;
   d.followed_commit = row.ColumnText(24);
+  if (!row.ColumnIsNull(25)) d.preview_branch = row.ColumnText(25);
+  d.expires_at = row.ColumnOptionalInt(26);
   return d;
 }
 
@@ -83,14 +85,14 @@ Result<Deployment> DeploymentStore::Create(Deployment d) {
   auto insert = TRY(db_.Prepare(
       "INSERT INTO deployments (project_id, name, stage, branch, params, env, cpu_millis, "
       "memory_bytes, desired, target_commit, phase, reason, created_at, created_by, updated_at, "
-      "auto_deploy, followed_commit) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "auto_deploy, followed_commit, preview_branch, expires_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   Status inserted =
       insert
           .BindAll(d.project_id, d.name, d.stage, d.branch, WriteMap(d.params), WriteMap(d.env),
                    d.cpu_millis, d.memory_bytes, DesiredName(d.desired), d.target_commit, d.phase,
                    d.reason, d.created_at, d.created_by, d.updated_at, d.auto_deploy ? 1 : 0,
-                   d.target_commit)
+                   d.target_commit, d.preview_branch, d.expires_at)
           .Run();
   if (!inserted) {
     if (inserted.error().code == ErrorCode::kAlreadyExists) {
@@ -212,6 +214,24 @@ Result<std::vector<Deployment>> DeploymentStore::FollowBranch(int64_t project_id
   }
   TRY(transaction.Commit());
   return moved;
+}
+
+Result<std::vector<Deployment>> DeploymentStore::ListPreviews(int64_t project_id) {
+  return Query("WHERE d.project_id = CAST(? AS INTEGER) AND d.preview_branch IS NOT NULL",
+               {std::to_string(project_id)});
+}
+
+Result<std::vector<Deployment>> DeploymentStore::ListExpired(int64_t now) {
+  return Query("WHERE d.expires_at IS NOT NULL AND d.expires_at <= CAST(? AS INTEGER) AND "
+               "d.desired != 'deleted'",
+               {std::to_string(now)});
+}
+
+Status DeploymentStore::SetExpiry(int64_t id, std::optional<int64_t> expires_at) {
+  auto lock = db_.Lock();
+  auto update = TRY(db_.Prepare("UPDATE deployments SET expires_at = ? WHERE id = ?"));
+  TRY(update.BindAll(expires_at, id).Run());
+  return RequireChange(db_, id);
 }
 
 Status DeploymentStore::SetRelease(int64_t id, const std::string& commit,

@@ -54,6 +54,11 @@ struct Deployment {
   /// The branch head last taken from the branch. A push moves the head away from it; a
   /// rollback leaves it alone, so the rollback holds until the next push.
   std::string followed_commit;
+  /// A preview deployment (deployments/previews.h): the branch it was made for, deleted with
+  /// it. nullopt for every other deployment.
+  std::optional<std::string> preview_branch;
+  /// When the deployment is deleted (Unix seconds); nullopt: never.
+  std::optional<int64_t> expires_at;
 
   int64_t GenerationOf(const std::string& service) const;
 };
@@ -92,6 +97,13 @@ class DeploymentStore {
   /// those deployments (updated). Idempotent: a second call with the same head moves nothing.
   Result<std::vector<Deployment>> FollowBranch(int64_t project_id, const std::string& branch,
                                                const std::string& head);
+
+  /// The project's preview deployments (preview_branch set), being deleted ones included.
+  Result<std::vector<Deployment>> ListPreviews(int64_t project_id);
+  /// Deployments not being deleted whose expires_at is `now` or earlier.
+  Result<std::vector<Deployment>> ListExpired(int64_t now);
+  /// Moves the expiry. Not a user change: version and updated_at stay.
+  Status SetExpiry(int64_t id, std::optional<int64_t> expires_at);
 
   /// Controller bookkeeping.
   Status SetRelease(int64_t id, const std::string& commit,

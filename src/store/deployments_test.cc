@@ -138,5 +138,40 @@ TEST_F(DeploymentStoreTest, FollowBranchMovesOnlyFollowersThatHaveNotTakenTheHea
   EXPECT_TRUE(MUST(deployments_.FollowBranch(shop_.id, "main", "c2")).empty());
 }
 
+TEST_F(DeploymentStoreTest, PreviewsCarryTheirBranchAndExpire) {
+  Deployment plain = MUST(deployments_.Create(Make("plain")));
+  EXPECT_EQ(plain.preview_branch, std::nullopt);
+  EXPECT_EQ(plain.expires_at, std::nullopt);
+  Deployment preview = Make("preview-feature-x");
+  preview.branch = "feature/x";
+  preview.preview_branch = "feature/x";
+  preview.expires_at = clock_.NowUnix() + 100;
+  preview = MUST(deployments_.Create(preview));
+  EXPECT_EQ(preview.preview_branch, "feature/x");
+  EXPECT_EQ(preview.expires_at, clock_.NowUnix() + 100);
+
+  auto previews = MUST(deployments_.ListPreviews(shop_.id));
+  ASSERT_EQ(previews.size(), 1u);
+  EXPECT_EQ(previews[0].id, preview.id);
+
+  EXPECT_TRUE(MUST(deployments_.ListExpired(clock_.NowUnix() + 99)).empty());
+  auto expired = MUST(deployments_.ListExpired(clock_.NowUnix() + 100));
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].id, preview.id);
+
+  // Moving the expiry is not a user change; one being deleted is not listed again.
+  MUST(deployments_.SetExpiry(preview.id, clock_.NowUnix() + 500));
+  Deployment read = MUST(deployments_.Find(preview.id));
+  EXPECT_EQ(read.expires_at, clock_.NowUnix() + 500);
+  EXPECT_EQ(read.version, preview.version);
+  EXPECT_TRUE(MUST(deployments_.ListExpired(clock_.NowUnix() + 100)).empty());
+  MUST(deployments_.SetDesired(preview.id, Desired::kDeleted));
+  EXPECT_TRUE(MUST(deployments_.ListExpired(clock_.NowUnix() + 1000)).empty());
+  EXPECT_EQ(MUST(deployments_.ListPreviews(shop_.id)).size(), 1u);
+  MUST(deployments_.SetExpiry(preview.id, std::nullopt));
+  EXPECT_EQ(MUST(deployments_.Find(preview.id)).expires_at, std::nullopt);
+  EXPECT_EQ(deployments_.SetExpiry(9999, 1).error().code, ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace yard::store

@@ -9,7 +9,8 @@ namespace {
 
 constexpr std::string_view kColumns =
     "p.id, p.name, p.source_kind, p.source_url, p.repo_path, p.created_at, p.created_by, "
-    "p.refreshed_at, p.refresh_error, p.protected_branches, p.deny_force_push, p.deny_delete";
+    "p.refreshed_at, p.refresh_error, p.protected_branches, p.deny_force_push, p.deny_delete, "
+    "p.preview_pattern, p.preview_stage, p.preview_ttl_seconds";
 
 // Written by SetProtection only; anything unreadable reads as no protection rather than
 // making the project unreadable.
@@ -51,6 +52,9 @@ Project ReadProject(const Statement& row) {
       .protected_branches = ParseBranchList(row.ColumnText(9)),
       .deny_force_push = row.ColumnInt(10) != 0,
       .deny_delete = row.ColumnInt(11) != 0,
+      .preview_pattern = row.ColumnText(12),
+      .preview_stage = row.ColumnText(13),
+      .preview_ttl_seconds = row.ColumnInt(14),
   };
 }
 
@@ -226,6 +230,17 @@ Status ProjectStore::SetProtection(int64_t project_id,
           .BindAll(nlohmann::json(protected_branches).dump(), deny_force_push ? 1 : 0,
                    deny_delete ? 1 : 0, project_id)
           .Run());
+  if (db_.Changes() == 0) return Unexpected(ErrorCode::kNotFound, "no such project");
+  return Ok();
+}
+
+Status ProjectStore::SetPreviews(int64_t project_id, const std::string& pattern,
+                                 const std::string& stage, int64_t ttl_seconds) {
+  auto lock = db_.Lock();
+  auto update = TRY(db_.Prepare(
+      "UPDATE projects SET preview_pattern = ?, preview_stage = ?, preview_ttl_seconds = ? "
+      "WHERE id = ?"));
+  TRY(update.BindAll(pattern, stage, ttl_seconds, project_id).Run());
   if (db_.Changes() == 0) return Unexpected(ErrorCode::kNotFound, "no such project");
   return Ok();
 }

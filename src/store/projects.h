@@ -27,6 +27,9 @@ std::string_view MemberRoleName(MemberRole role);
 /// "owner" or "member"; kInvalidArgument otherwise.
 Result<MemberRole> ParseMemberRole(std::string_view name);
 
+/// How long a preview deployment lives after its branch's last push, unless set: a week.
+inline constexpr int64_t kDefaultPreviewTtlSeconds = 7 * 24 * 3600;
+
 struct Project {
   int64_t id = 0;
   std::string name;
@@ -42,6 +45,11 @@ struct Project {
   std::vector<std::string> protected_branches;
   bool deny_force_push = true;
   bool deny_delete = true;
+  /// Preview deployments (deployments/previews.h): a branch glob as above ('' = off), the
+  /// stage previews run, and how long a preview lives after its branch's last push.
+  std::string preview_pattern;
+  std::string preview_stage;
+  int64_t preview_ttl_seconds = kDefaultPreviewTtlSeconds;
 };
 
 /// A user's membership of a project.
@@ -79,6 +87,9 @@ class ProjectStore {
   /// Replaces the branch protection settings.
   Status SetProtection(int64_t project_id, const std::vector<std::string>& protected_branches,
                        bool deny_force_push, bool deny_delete);
+  /// Replaces the preview settings; an empty pattern turns previews off.
+  Status SetPreviews(int64_t project_id, const std::string& pattern, const std::string& stage,
+                     int64_t ttl_seconds);
   /// Records the outcome of a refresh; an empty error means it succeeded.
   Status RecordRefresh(int64_t project_id, const std::string& error);
   Status Delete(int64_t project_id);

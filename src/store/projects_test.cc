@@ -150,5 +150,21 @@ TEST_F(ProjectStoreTest, StoresBranchProtection) {
             ErrorCode::kNotFound);
 }
 
+TEST_F(ProjectStoreTest, PreviewSettingsAreOffUntilSet) {
+  Project shop = MUST(projects_.Create(MakeProject("shop", alice_.id)));
+  EXPECT_EQ(shop.preview_pattern, "");
+  Project read = MUST(projects_.Find(shop.id));
+  EXPECT_EQ(read.preview_pattern, "");
+  EXPECT_EQ(read.preview_stage, "");
+  EXPECT_EQ(read.preview_ttl_seconds, kDefaultPreviewTtlSeconds);
+
+  MUST(projects_.SetPreviews(shop.id, "feature/*", "staging", 3600));
+  read = MUST(projects_.FindByName("shop"));
+  EXPECT_EQ(read.preview_pattern, "feature/*");
+  EXPECT_EQ(read.preview_stage, "staging");
+  EXPECT_EQ(read.preview_ttl_seconds, 3600);
+  EXPECT_EQ(projects_.SetPreviews(shop.id + 1, "x", "y", 1).error().code, ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace yard::store

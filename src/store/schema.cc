@@ -210,6 +210,25 @@ CREATE TABLE webhook_deliveries (
 );
 )sql";
 
+// Preview deployments (deployments/previews.h): a project may ask for a deployment per branch
+// matching a pattern, made at the branch's first push and removed with the branch or when it
+// expires. preview_branches holds the heads of matching branches already seen, so that a
+// branch that merely exists when previews are turned on gets none until it is pushed to.
+constexpr std::string_view kPreviews = R"sql(
+ALTER TABLE projects ADD COLUMN preview_pattern TEXT NOT NULL DEFAULT '';  -- a glob; '' = off
+ALTER TABLE projects ADD COLUMN preview_stage TEXT NOT NULL DEFAULT '';    -- the stage they run
+ALTER TABLE projects ADD COLUMN preview_ttl_seconds INTEGER NOT NULL DEFAULT 604800;  -- after a push
+ALTER TABLE deployments ADD COLUMN preview_branch TEXT;  -- the branch a preview is for; NULL: none
+ALTER TABLE deployments ADD COLUMN expires_at INTEGER;   -- deleted after this; NULL: never
+CREATE INDEX deployments_expiry ON deployments(expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE preview_branches (
+  project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  branch      TEXT NOT NULL,
+  head        TEXT NOT NULL,                  -- the head last seen: another one is a push
+  PRIMARY KEY (project_id, branch)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "users and credentials", kUsersAndCredentials},
     Migration{2, "projects", kProjects},
@@ -217,6 +236,7 @@ constexpr std::array kMigrations = {
     Migration{4, "custom domains", kDomains},
     Migration{5, "ssh gateway", kSshGateway},
     Migration{6, "continuous delivery", kContinuousDelivery},
+    Migration{7, "preview deployments", kPreviews},
 };
 
 }  // namespace
