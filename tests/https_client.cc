@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -59,10 +60,12 @@ std::string HostHeader(const HttpsTarget& target) {
   return target.port == 443 ? target.host : target.host + ":" + std::to_string(target.port);
 }
 
-}  // namespace
-
-Result<HttpsResponse> HttpsGet(const HttpsTarget& target, const std::string& path,
-                               std::chrono::milliseconds timeout) {
+// One GET. `interrupted` is set when a blocking call was cut by a signal (EINTR): Asio's
+// synchronous calls report that instead of retrying, and the engine's and the server's
+// children make signals common in these tests.
+Result<HttpsResponse> GetOnce(const HttpsTarget& target, const std::string& path,
+                              std::chrono::milliseconds timeout, bool& interrupted) {
+  interrupted = false;
   asio::io_context io;
   ssl::context context(ssl::context::tls_client);
   auto stream = TRY(Connect(io, context, target, timeout));
@@ -71,10 +74,12 @@ Result<HttpsResponse> HttpsGet(const HttpsTarget& target, const std::string& pat
   request.set(http::field::connection, "close");
   boost::system::error_code error;
   http::write(*stream, request, error);
+  interrupted = error == asio::error::interrupted;
   if (error) return Unexpected(ErrorCode::kUnavailable, "write: " + error.message());
   beast::flat_buffer buffer;
   http::response<http::string_body> response;
   http::read(*stream, buffer, response, error);
+  interrupted = error == asio::error::interrupted;
   if (error) return Unexpected(ErrorCode::kUnavailable, "read: " + error.message());
   HttpsResponse out{.status = static_cast<int>(response.result_int()), .body = response.body()};
   for (const auto& field : response) {
@@ -84,6 +89,18 @@ Result<HttpsResponse> HttpsGet(const HttpsTarget& target, const std::string& pat
   }
   stream->shutdown(error);  // a peer that just closes is fine
   return out;
+}
+
+}  // namespace
+
+Result<HttpsResponse> HttpsGet(const HttpsTarget& target, const std::string& path,
+                               std::chrono::milliseconds timeout) {
+  // A GET is safe to repeat; an interrupted one is repeated on a new connection.
+  for (int attempt = 1;; ++attempt) {
+    bool interrupted = false;
+    auto response = GetOnce(target, path, timeout, interrupted);
+    if (response || !interrupted || attempt == 3) return response;
+  }
 }
 
 Result<std::string> WebSocketRoundTrip(const HttpsTarget& target, const std::string& path,
