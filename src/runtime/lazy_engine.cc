@@ -142,6 +142,12 @@ Result<std::string> LazyEngine::Logs(const std::string& id, const LogOptions& op
   return driver->Logs(id, options);
 }
 
+Status LazyEngine::FollowLogs(const std::string& id, int64_t since_ns, const LogChunkSink& sink,
+                              const std::atomic<bool>* cancel) {
+  Runtime* driver = TRY(Get());
+  return driver->FollowLogs(id, since_ns, sink, cancel);
+}
+
 Result<ExecResult> LazyEngine::Exec(const std::string& id, const ExecSpec& spec) {
   Runtime* driver = TRY(Get());
   return driver->Exec(id, spec);

@@ -41,6 +41,8 @@ class LazyEngine final : public Runtime {
   Result<std::optional<ContainerInfo>> InspectContainer(const std::string& id) override;
   Result<std::vector<ContainerInfo>> ListContainers(const Labels& match) override;
   Result<std::string> Logs(const std::string& id, const LogOptions& options) override;
+  Status FollowLogs(const std::string& id, int64_t since_ns, const LogChunkSink& sink,
+                    const std::atomic<bool>* cancel) override;
   Result<ExecResult> Exec(const std::string& id, const ExecSpec& spec) override;
   Result<ExecStream> StartExecStream(const std::string& id, const ExecStreamSpec& spec) override;
   Status ResizeExec(const std::string& exec_id, int rows, int cols) override;
