@@ -97,9 +97,8 @@ Status Capture::Scan() {
       auto seen = listed.find(it->first);
       bool gone = seen == listed.end();
       // Done, and gone or started again (its new output needs a new follower).
-      if (follower.done &&
-          (gone ||
-           (follower.stopped && seen->second->state == runtime::ContainerState::kRunning))) {
+      if (follower.done && (gone || (follower.stopped &&
+                                     seen->second->state == runtime::ContainerState::kRunning))) {
         finished.push_back(std::move(follower.thread));
         it = followers_.erase(it);
       } else {
@@ -120,8 +119,8 @@ Status Capture::Scan() {
   return Ok();
 }
 
-Capture::Follower* Capture::StartFollower(const runtime::ContainerInfo& container) {
-  auto follower = std::make_unique<Follower>();
+std::shared_ptr<Capture::Follower> Capture::StartFollower(const runtime::ContainerInfo& container) {
+  auto follower = std::make_shared<Follower>();
   follower->id = container.id;
   follower->container = container.id.substr(0, kShortIdBytes);
   follower->deployment = *ParseNumber(LabelOf(container.labels, runtime::kLabelDeployment));
@@ -129,9 +128,9 @@ Capture::Follower* Capture::StartFollower(const runtime::ContainerInfo& containe
   follower->generation =
       ParseNumber(LabelOf(container.labels, runtime::kLabelGeneration)).value_or(0);
   Follower* raw = follower.get();
-  followers_[container.id] = std::move(follower);
+  followers_[container.id] = follower;
   raw->thread = std::thread([this, raw] { Run(*raw); });
-  return raw;
+  return follower;
 }
 
 bool Capture::Sleep(Follower& follower, std::chrono::milliseconds delay) {
@@ -140,8 +139,8 @@ bool Capture::Sleep(Follower& follower, std::chrono::milliseconds delay) {
 }
 
 void Capture::Run(Follower& follower) {
-  std::string what = fmt::format("logs of container {} ({} of deployment {})",
-                                 follower.container, follower.service, follower.deployment);
+  std::string what = fmt::format("logs of container {} ({} of deployment {})", follower.container,
+                                 follower.service, follower.deployment);
   std::optional<ResumePoint> resume;
   bool resume_known = false;
   int failures = 0;
@@ -171,6 +170,8 @@ void Capture::Run(Follower& follower) {
         log::Error("{}: not captured: {}", what, passed.error().message);
         break;
       }
+      // Where the store ends is asked again: a failed append may have stored part of a batch.
+      resume_known = false;
       if (!failed(passed.error())) break;
       continue;
     }
@@ -270,20 +271,20 @@ Status Capture::Pass(Follower& follower, std::optional<ResumePoint>& resume) {
 
 Status Capture::Drain(const std::string& container_id, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto find = [&]() -> Follower* {
-    Follower* found = nullptr;
+  auto find = [&]() -> std::shared_ptr<Follower> {
+    std::shared_ptr<Follower> found;
     for (auto& [id, follower] : followers_) {
-      if (id == container_id) return follower.get();
+      if (id == container_id) return follower;
       if (container_id.size() >= kShortIdBytes && id.starts_with(container_id)) {
         if (found != nullptr) return nullptr;  // ambiguous
-        found = follower.get();
+        found = follower;
       }
     }
     return found;
   };
   std::unique_lock lock(mutex_);
   if (stopping_) return Unexpected(ErrorCode::kCancelled, "the log capture is stopping");
-  Follower* follower = find();
+  std::shared_ptr<Follower> follower = find();
   if (follower == nullptr) {
     lock.unlock();
     auto info = TRY_CTX(runtime_.InspectContainer(container_id),
@@ -295,7 +296,7 @@ Status Capture::Drain(const std::string& container_id, std::chrono::milliseconds
     if (stopping_) return Unexpected(ErrorCode::kCancelled, "the log capture is stopping");
     // A scan may have started one meanwhile.
     auto it = followers_.find(info->id);
-    follower = it != followers_.end() ? it->second.get() : StartFollower(*info);
+    follower = it != followers_.end() ? it->second : StartFollower(*info);
   }
   if (!changed_.wait_until(lock, deadline, [&] { return follower->done || stopping_; })) {
     return Unexpected(ErrorCode::kTimeout,

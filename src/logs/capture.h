@@ -49,9 +49,9 @@ struct CaptureOptions {
 };
 
 struct CaptureStats {
-  int64_t lines = 0;      // appended to the store since the capture was made
-  int64_t untimed = 0;    // of them, lines that came without the engine's time
-  int followers = 0;      // following a container now
+  int64_t lines = 0;    // appended to the store since the capture was made
+  int64_t untimed = 0;  // of them, lines that came without the engine's time
+  int followers = 0;    // following a container now
 };
 
 class Capture {
@@ -90,7 +90,7 @@ class Capture {
   struct Follower;
 
   // The follower of a listed container, started. REQUIRES: mutex_ held.
-  Follower* StartFollower(const runtime::ContainerInfo& container);
+  std::shared_ptr<Follower> StartFollower(const runtime::ContainerInfo& container);
   void Run(Follower& follower);
   // One pass of FollowLogs from the store's end. Returns what FollowLogs returned, or the
   // store's error.
@@ -106,8 +106,9 @@ class Capture {
   std::mutex mutex_;
   std::condition_variable changed_;  // a follower finished, or stopping
   bool stopping_ = false;            // guarded by mutex_
-  // By the engine's container id. Guarded by mutex_; a Follower's own fields as noted.
-  std::map<std::string, std::unique_ptr<Follower>> followers_;
+  // By the engine's container id. Guarded by mutex_; a Follower's own fields as noted. Shared
+  // with Drain, which may wait on one that a scan forgets meanwhile.
+  std::map<std::string, std::shared_ptr<Follower>> followers_;
   std::thread scanner_;
   std::atomic<int64_t> lines_{0};
   std::atomic<int64_t> untimed_{0};

@@ -29,12 +29,12 @@ constexpr int64_t kDeployment = 7;
 constexpr int64_t kBase = 1'795'791'551'000'000'000;  // 2026-11-27T14:59:11Z
 
 std::string Frame(int stream, std::string_view payload) {
-  std::string out = {static_cast<char>(stream), 0, 0, 0,
-                     static_cast<char>((payload.size() >> 24) & 0xff),
-                     static_cast<char>((payload.size() >> 16) & 0xff),
-                     static_cast<char>((payload.size() >> 8) & 0xff),
-                     static_cast<char>(payload.size() & 0xff)};
-  return out + std::string(payload);
+  std::string frame(8, '\0');
+  frame[0] = static_cast<char>(stream);
+  for (int i = 0; i < 4; ++i) {
+    frame[4 + i] = static_cast<char>((payload.size() >> (24 - 8 * i)) & 0xff);
+  }
+  return frame + std::string(payload);
 }
 
 // A line as the engine sends it, with its time.

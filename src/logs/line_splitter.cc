@@ -126,11 +126,11 @@ void LineSplitter::EndRecord() {
 
 size_t LineSplitter::TakeTime(std::string_view bytes) {
   auto parse = [&](std::string_view text) -> std::optional<int64_t> {
+    if (text.size() < kMinTimeBytes || text[4] != '-') return std::nullopt;
     if (text.size() == last_time_text_.size() &&
         std::memcmp(text.data(), last_time_text_.data(), text.size()) == 0) {
       return last_time_;
     }
-    if (text.size() < kMinTimeBytes || text[4] != '-') return std::nullopt;
     std::optional<int64_t> time = ParseRfc3339Nanos(text);
     if (time) {
       last_time_text_.assign(text);

@@ -35,12 +35,12 @@ const int64_t kNs2 = *ParseRfc3339Nanos(kTime2);
 
 // A frame of the engine's multiplexed stream.
 std::string Frame(int stream, std::string_view payload) {
-  std::string out = {static_cast<char>(stream), 0, 0, 0,
-                     static_cast<char>((payload.size() >> 24) & 0xff),
-                     static_cast<char>((payload.size() >> 16) & 0xff),
-                     static_cast<char>((payload.size() >> 8) & 0xff),
-                     static_cast<char>(payload.size() & 0xff)};
-  return out + std::string(payload);
+  std::string frame(8, '\0');
+  frame[0] = static_cast<char>(stream);
+  for (int i = 0; i < 4; ++i) {
+    frame[4 + i] = static_cast<char>((payload.size() >> (24 - 8 * i)) & 0xff);
+  }
+  return frame + std::string(payload);
 }
 
 // A record as the engine frames it: "<time> <text>" with a newline unless it is a piece.
@@ -79,9 +79,8 @@ std::vector<Line> SplitEveryWay(std::string_view stream) {
 TEST(LineSplitterTest, RecordsOfBothStreams) {
   std::string stream = Record(1, kTime1, "hello") + Record(2, kTime2, "oops") +
                        Record(1, kTime2, "") + Record(1, kTime2, "bye");
-  EXPECT_THAT(SplitEveryWay(stream),
-              ElementsAre(Line{kNs1, 'o', "hello"}, Line{kNs2, 'e', "oops"}, Line{kNs2, 'o', ""},
-                          Line{kNs2, 'o', "bye"}));
+  EXPECT_THAT(SplitEveryWay(stream), ElementsAre(Line{kNs1, 'o', "hello"}, Line{kNs2, 'e', "oops"},
+                                                 Line{kNs2, 'o', ""}, Line{kNs2, 'o', "bye"}));
 }
 
 TEST(LineSplitterTest, TimesAsEnginesWriteThem) {
@@ -154,12 +153,13 @@ TEST(LineSplitterTest, LongLinesAreCut) {
 
   // The same however it is cut.
   std::vector<std::string_view> pieces;
-  std::string all = stream + Record(2, kTime1, text) + Record(2, kTime1, exact) +
-                    Record(2, kTime1, exact + "\r");
+  std::string all =
+      stream + Record(2, kTime1, text) + Record(2, kTime1, exact) + Record(2, kTime1, exact + "\r");
   std::vector<Line> whole = SplitWhole(all);
   for (size_t size : {1u, 7u, 4096u, 8200u, 16385u}) {
     pieces.clear();
-    for (size_t at = 0; at < all.size(); at += size) pieces.push_back(std::string_view(all).substr(at, size));
+    for (size_t at = 0; at < all.size(); at += size)
+      pieces.push_back(std::string_view(all).substr(at, size));
     EXPECT_EQ(Split(pieces), whole) << "pieces of " << size;
   }
 }
@@ -170,7 +170,9 @@ TEST(LineSplitterTest, LongLinesAreCutBetweenUtf8Characters) {
   std::vector<Line> lines = SplitEveryWay(Record(1, kTime1, text));
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0].text, std::string(kMaxLineBytes - 1, 'a'));
-  EXPECT_EQ(lines[1].text, "\xc3\xa9" "b");
+  EXPECT_EQ(lines[1].text,
+            "\xc3\xa9"
+            "b");
 
   // Not UTF-8 at all: cut at the limit.
   std::string binary(kMaxLineBytes + 10, '\x80');
@@ -185,29 +187,30 @@ TEST(LineSplitterTest, RecordsWithoutATimeAreText) {
   std::string stream = Frame(1, "no time here\n") + Record(1, kTime1, "timed") +
                        Frame(2, "2026-11-27 not a time\n") + Frame(1, "x\n") +
                        Frame(1, std::string(kTime1) + "\n") + Frame(1, "\n") +
-                       Frame(1, std::string(60, 'y') + " z\n");
-  EXPECT_THAT(SplitEveryWay(stream),
-              ElementsAre(Line{0, 'o', "no time here"}, Line{kNs1, 'o', "timed"},
-                          Line{kNs1, 'e', "2026-11-27 not a time"}, Line{kNs1, 'o', "x"},
-                          Line{kNs1, 'o', kTime1}, Line{kNs1, 'o', ""},
-                          Line{kNs1, 'o', std::string(60, 'y') + " z"}));
+                       Frame(1, std::string(60, 'y') + " z\n") + Frame(2, " leading space\n");
+  EXPECT_THAT(
+      SplitEveryWay(stream),
+      ElementsAre(Line{0, 'o', "no time here"}, Line{kNs1, 'o', "timed"},
+                  Line{kNs1, 'e', "2026-11-27 not a time"}, Line{kNs1, 'o', "x"},
+                  Line{kNs1, 'o', kTime1}, Line{kNs1, 'o', ""},
+                  Line{kNs1, 'o', std::string(60, 'y') + " z"}, Line{kNs1, 'e', " leading space"}));
   LineSplitter splitter([](const SplitLine&) {});
   splitter.Feed(stream);
   splitter.Finish();
-  EXPECT_EQ(splitter.untimed(), 6);
+  EXPECT_EQ(splitter.untimed(), 7);
+  EXPECT_THAT(SplitWhole(Frame(1, " first\n")), ElementsAre(Line{0, 'o', " first"}));
 }
 
 TEST(LineSplitterTest, SeveralLinesInOneFrame) {
   // Each line after a newline may carry its own time.
   std::string stream = Frame(1, std::string(kTime1) + " one\n" + kTime2 + " two\nthree\n");
-  EXPECT_THAT(SplitEveryWay(stream),
-              ElementsAre(Line{kNs1, 'o', "one"}, Line{kNs2, 'o', "two"}, Line{kNs2, 'o', "three"}));
+  EXPECT_THAT(SplitEveryWay(stream), ElementsAre(Line{kNs1, 'o', "one"}, Line{kNs2, 'o', "two"},
+                                                 Line{kNs2, 'o', "three"}));
 }
 
 TEST(LineSplitterTest, AFrameEndingInItsTimeIsText) {
   std::string stream = Frame(1, "2026-11-27T14:59") + Record(1, kTime2, "next");
-  EXPECT_THAT(SplitEveryWay(stream),
-              ElementsAre(Line{kNs2, 'o', "2026-11-27T14:59next"}));
+  EXPECT_THAT(SplitEveryWay(stream), ElementsAre(Line{kNs2, 'o', "2026-11-27T14:59next"}));
 }
 
 TEST(LineSplitterTest, CarriageReturnsAndNulBytes) {
@@ -223,8 +226,8 @@ TEST(LineSplitterTest, CarriageReturnsAndNulBytes) {
 TEST(LineSplitterTest, TerminalStreamsAreUnframed) {
   // A TTY container: no frames, CRLF, and a line written in two pieces keeps the second
   // piece's time in its text (there is no record boundary to find).
-  std::string stream = std::string(kTime1) + " tty1\r\n" + kTime1 + " part" + kTime2 +
-                       " rest\r\n" + kTime2 + " last";
+  std::string stream = std::string(kTime1) + " tty1\r\n" + kTime1 + " part" + kTime2 + " rest\r\n" +
+                       kTime2 + " last";
   std::vector<Line> lines = SplitEveryWay(stream);
   EXPECT_THAT(lines, ElementsAre(Line{kNs1, 'o', "tty1"},
                                  Line{kNs1, 'o', std::string("part") + kTime2 + " rest"},
@@ -242,7 +245,8 @@ TEST(LineSplitterTest, GarbageAfterFramesIsText) {
 }
 
 TEST(LineSplitterTest, EmptyFramesAndCutHeaders) {
-  std::string stream = Frame(1, "") + Record(2, kTime1, "x") + Frame(2, "") + std::string("\x01\0\0", 3);
+  std::string stream =
+      Frame(1, "") + Record(2, kTime1, "x") + Frame(2, "") + std::string("\x01\0\0", 3);
   EXPECT_THAT(SplitEveryWay(stream), ElementsAre(Line{kNs1, 'e', "x"}));
   // A frame announcing more than comes: what came is a piece of a line.
   std::string cut = Frame(1, std::string(kTime1) + " cut short").substr(0, 8 + 37);
@@ -269,7 +273,8 @@ TEST(LineSplitterTest, RandomGarbageGivesTheSameLinesHoweverItIsCut) {
                            random() % 3 != 0);
           break;
         case 2:  // a frame of newlines, CRs and spaces
-          stream += Frame(1, std::string(random() % 5, '\n') + " \r " + std::string(random() % 3, '\n'));
+          stream +=
+              Frame(1, std::string(random() % 5, '\n') + " \r " + std::string(random() % 3, '\n'));
           break;
         case 3:  // a long line
           stream += Record(2, kTime2, std::string(kMaxLineBytes + random() % 100, 'L'));
@@ -312,8 +317,8 @@ TEST(LineSplitterTest, ManyLinesQuickly) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(count, 200000);
   EXPECT_EQ(sum, int64_t{199999} * 200000 / 2);
-  std::printf("split %lld lines in %.3f s (%.1f million lines/s)\n",
-              static_cast<long long>(count), seconds, static_cast<double>(count) / seconds / 1e6);
+  std::printf("split %lld lines in %.3f s (%.1f million lines/s)\n", static_cast<long long>(count),
+              seconds, static_cast<double>(count) / seconds / 1e6);
 }
 
 }  // namespace

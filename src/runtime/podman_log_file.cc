@@ -50,10 +50,12 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 void AppendFrame(int stream, std::string_view time, std::string_view text, bool newline,
                  std::string& out) {
   size_t size = time.size() + 1 + text.size() + (newline ? 1 : 0);
-  char header[8] = {static_cast<char>(stream), 0, 0, 0,
-                    static_cast<char>((size >> 24) & 0xff), static_cast<char>((size >> 16) & 0xff),
-                    static_cast<char>((size >> 8) & 0xff), static_cast<char>(size & 0xff)};
-  out.append(header, sizeof(header));
+  // stream, three zero bytes, the payload's size big-endian
+  out.push_back(static_cast<char>(stream));
+  out.append(3, '\0');
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((size >> shift) & 0xff));
+  }
   out.append(time);
   out.push_back(' ');
   out.append(text);
@@ -63,7 +65,8 @@ void AppendFrame(int stream, std::string_view time, std::string_view text, bool 
 // Whether `fd` is still the file at `path`: false once conmon has put a new file there, or
 // the path is gone (the container was removed).
 bool StillAtPath(int fd, const std::string& path) {
-  struct stat opened {}, named {};
+  struct stat opened = {};
+  struct stat named = {};
   if (::fstat(fd, &opened) != 0 || ::stat(path.c_str(), &named) != 0) return false;
   return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
 }
@@ -141,8 +144,8 @@ Result<PodmanLogFile> ParsePodmanLogFile(std::string_view inspect_json) {
 
 std::optional<int64_t> ParseLogTime(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
   int year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2);
@@ -177,9 +180,9 @@ std::optional<int64_t> ParseLogTime(std::string_view text) {
     return std::nullopt;
   }
   if (at != text.size()) return std::nullopt;
-  int64_t seconds = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
-                        86400 +
-                    hour * 3600 + minute * 60 + second - offset;
+  int64_t seconds =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+      hour * 3600 + minute * 60 + second - offset;
   return seconds * kNanosPerSecond + fraction;
 }
 
@@ -206,8 +209,8 @@ void CriLogDecoder::Record(std::string_view line, std::string& out) {
   size_t tags_end = rest.find(' ');
   std::string_view tags = rest.substr(0, tags_end);
   // A record of an empty line may end right after its tags.
-  std::string_view text = tags_end == std::string_view::npos ? std::string_view()
-                                                             : rest.substr(tags_end + 1);
+  std::string_view text =
+      tags_end == std::string_view::npos ? std::string_view() : rest.substr(tags_end + 1);
   if (tags.empty() || (tags[0] != 'F' && tags[0] != 'P')) {
     ++malformed_;
     return;

@@ -54,7 +54,10 @@ class CriLogDecoder {
   /// Appends to `out` the frames of the records `bytes` completes.
   void Feed(std::string_view bytes, std::string& out);
   /// Forgets an incomplete last record (the file was replaced).
-  void Reset() { pending_.clear(); discarding_ = false; }
+  void Reset() {
+    pending_.clear();
+    discarding_ = false;
+  }
 
   int64_t malformed() const { return malformed_; }
 

@@ -78,12 +78,11 @@ TEST(CriLogDecoderTest, RecordsBecomeFrames) {
   CriLogDecoder decoder;
   std::string out;
   decoder.Feed(kFile, out);
-  EXPECT_THAT(Frames(out),
-              ElementsAre(Piece{1, "2026-11-27T14:59:11.637496606+00:00 line1\n"},
-                          Piece{2, "2026-11-27T14:59:11.637584189+00:00 err1\n"},
-                          Piece{1, "2026-11-27T14:59:32.321092735+00:00 aaaa"},
-                          Piece{1, "2026-11-27T14:59:32.321308989+00:00 \n"},
-                          Piece{1, "2026-11-27T14:59:32.823378468+00:00 nonl"}));
+  EXPECT_THAT(Frames(out), ElementsAre(Piece{1, "2026-11-27T14:59:11.637496606+00:00 line1\n"},
+                                       Piece{2, "2026-11-27T14:59:11.637584189+00:00 err1\n"},
+                                       Piece{1, "2026-11-27T14:59:32.321092735+00:00 aaaa"},
+                                       Piece{1, "2026-11-27T14:59:32.321308989+00:00 \n"},
+                                       Piece{1, "2026-11-27T14:59:32.823378468+00:00 nonl"}));
   EXPECT_EQ(decoder.malformed(), 0);
 }
 
@@ -169,20 +168,18 @@ class StandIn {
 
 class FollowLogFileTest : public ::testing::Test {
  protected:
-  void Write(std::string_view text) {
-    std::ofstream(path_, std::ios::app) << text;
-  }
+  void Write(std::string_view text) { std::ofstream(path_, std::ios::app) << text; }
 
   // Runs FollowLogFile on a thread; the frames it passed on so far.
   void Follow(int64_t conmon_pid, int64_t since_ns = 0) {
     thread_ = std::thread([this, conmon_pid, since_ns] {
-      status_ = FollowLogFile({.driver = "k8s-file", .path = path_, .conmon_pid = conmon_pid},
-                              since_ns,
-                              [this](std::string_view chunk) {
-                                std::lock_guard lock(mutex_);
-                                stream_.append(chunk);
-                              },
-                              &cancel_);
+      status_ = FollowLogFile(
+          {.driver = "k8s-file", .path = path_, .conmon_pid = conmon_pid}, since_ns,
+          [this](std::string_view chunk) {
+            std::lock_guard lock(mutex_);
+            stream_.append(chunk);
+          },
+          &cancel_);
       done_ = true;
     });
   }
@@ -238,7 +235,8 @@ TEST_F(FollowLogFileTest, FollowsUntilConmonEnds) {
 
 TEST_F(FollowLogFileTest, AStoppedContainersFileIsReadToItsEnd) {
   std::string file;
-  for (int i = 0; i < 20000; ++i) file += "2026-11-27T14:59:11Z stdout F " + std::to_string(i) + "\n";
+  for (int i = 0; i < 20000; ++i)
+    file += "2026-11-27T14:59:11Z stdout F " + std::to_string(i) + "\n";
   Write(file);
   Follow(0, *ParseLogTime("2026-11-27T14:59:11Z"));
   Join();

@@ -30,6 +30,7 @@
 #include "base/fs.h"
 #include "base/version.h"
 #include "http/server.h"
+#include "logs/store.h"
 #include "deployments/delivery.h"
 #include "deployments/previews.h"
 #include "devgit/access.h"
@@ -195,6 +196,9 @@ Status RunServer(const ServerOptions& options) {
     dev_git_access.emplace(*dev_git_listeners, *dev_git_credentials);
   }
 
+  // Deployments' logs, kept by the server (logs/store.h); the capture fills it.
+  logs::Store log_store({.dir = data_dir.LogsPath()});
+
   manifest::SystemRandom random;
   controller::SocketProber prober;
   controller::ControllerContext controller_context;
@@ -287,6 +291,7 @@ Status RunServer(const ServerOptions& options) {
   services.request_refresh = [&refresher](int64_t project_id) { refresher.Request(project_id); };
   services.deployment_store = &deployment_store;
   services.build_logs_dir = data_dir.BuildLogsPath();
+  services.logs = &log_store;
   if (ssh_endpoint) services.ssh = &*ssh_endpoint;
   api::AddAllRoutes(router, services);
 
