@@ -83,6 +83,7 @@ bool Capture::Captured(const runtime::ContainerInfo& container) const {
 }
 
 Status Capture::Scan() {
+  if (options_.active && !options_.active()) return Ok();
   std::vector<runtime::ContainerInfo> containers = TRY(runtime_.ListContainers({}));
   std::vector<std::thread> finished;
   {

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -41,6 +42,9 @@ struct CaptureOptions {
   /// Containers whose kLabelRole is one of these are captured.
   std::vector<std::string> roles = {"service"};
   std::chrono::milliseconds scan_interval{1000};
+  /// Scans wait until this says the engine is in use (empty: always), so that a capture
+  /// never starts an engine nobody needs.
+  std::function<bool()> active;
   /// Lines per Append at most.
   size_t batch_lines = 1000;
   /// Before following again a container whose output ended while it still runs (or was not

@@ -39,6 +39,7 @@ Result<Runtime*> LazyEngine::Get() {
     http::Endpoint endpoint = TRY_CTX(http::Endpoint::Parse(external_), "--engine");
     driver_ = std::make_unique<DockerRuntime>(endpoint, installation_id_);
     StopLeftoverBuildsOf(installation_id_);
+    in_use_ = true;
     return driver_.get();
   }
   engine_ = std::make_unique<EngineProcess>(options_);
@@ -49,6 +50,7 @@ Result<Runtime*> LazyEngine::Get() {
   log::Info("container engine: podman service on {}", engine_->socket_path());
   driver_ = std::make_unique<DockerRuntime>(engine_->endpoint(), installation_id_);
   StopLeftoverBuildsOf(installation_id_);
+  in_use_ = true;
   return driver_.get();
 }
 
