@@ -53,21 +53,44 @@ class DeploymentTestBase : public ServerTestBase {
     }
     // Deployments outlive the server by design: remove what this test made, by label.
     if (server_ && server_->Running()) {
-      auto listed = RunYardFor(30s, AsAdmin({"deployments", "list", project_, "--json"}));
-      if (listed.exit_code == 0) {
-        for (const Json& d : Json::parse(listed.stdout_data)["deployments"]) {
-          RunYardFor(2min, AsAdmin({"deployments", "delete", project_ + "/" + d["name"].get<std::string>(),
-                                    "--yes", "--wait"}));
+      // Every project's: tests make projects of their own besides project_.
+      std::vector<std::string> projects = {project_};
+      auto all = RunYardFor(30s, AsAdmin({"projects", "list", "--json"}));
+      Json listed_projects = Json::parse(all.stdout_data, nullptr, false);
+      if (all.exit_code == 0 && listed_projects.contains("projects")) {
+        for (const Json& p : listed_projects["projects"]) {
+          std::string name = p.value("name", "");
+          if (!name.empty() && name != project_) projects.push_back(name);
+        }
+      }
+      for (const std::string& project : projects) {
+        auto listed = RunYardFor(30s, AsAdmin({"deployments", "list", project, "--json"}));
+        if (listed.exit_code != 0) continue;
+        Json deployments = Json::parse(listed.stdout_data, nullptr, false);
+        if (deployments.is_discarded()) continue;
+        for (const Json& d : deployments["deployments"]) {
+          RunYardFor(2min, AsAdmin({"deployments", "delete",
+                                    project + "/" + d["name"].get<std::string>(), "--yes",
+                                    "--wait"}));
         }
       }
     }
     ServerTestBase::TearDown();
+    // A create or start the stopped server had in flight may still complete in the engine
+    // after a first pass: remove until a pass finds nothing left (a few seconds at most).
     std::string filter = "label=io.stackyard.installation=" + installation_;
-    for (const std::string& id : Lines(Podman({"ps", "-aq", "--filter", filter}))) {
-      Podman({"rm", "-f", "-t", "1", id});
-    }
-    for (const std::string& id : Lines(Podman({"network", "ls", "-q", "--filter", filter}))) {
-      Podman({"network", "rm", "-f", id});
+    for (int pass = 0; pass < 5; ++pass) {
+      if (pass > 0) std::this_thread::sleep_for(1s);
+      bool found = false;
+      for (const std::string& id : Lines(Podman({"ps", "-aq", "--filter", filter}))) {
+        Podman({"rm", "-f", "-t", "1", id});
+        found = true;
+      }
+      for (const std::string& id : Lines(Podman({"network", "ls", "-q", "--filter", filter}))) {
+        Podman({"network", "rm", "-f", id});
+        found = true;
+      }
+      if (!found && pass > 0) break;
     }
   }
 
