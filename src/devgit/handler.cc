@@ -9,6 +9,7 @@
 #include "git/hooks.h"
 #include "git/http_backend.h"
 #include "git/remote_url.h"
+#include "git/service_command.h"
 
 namespace yard::devgit {
 namespace {
@@ -29,17 +30,6 @@ http::Response Unauthorized() {
 
 http::Response NoSuchProject(const std::string& name) {
   return Text(404, fmt::format("no project named '{}' for this credential", name));
-}
-
-// The client's Git-Protocol header goes into git's environment: only the form git sends.
-std::string GitProtocol(const http::Request& request) {
-  const std::string& value = request.Header("git-protocol");
-  constexpr std::string_view kPrefix = "version=";
-  if (!value.starts_with(kPrefix) || value.size() == kPrefix.size() || value.size() > 12 ||
-      value.find_first_not_of("0123456789", kPrefix.size()) != std::string::npos) {
-    return "";
-  }
-  return value;
 }
 
 }  // namespace
@@ -95,12 +85,15 @@ http::Response Handler::Handle(const http::Request& request) {
                                  Credentials::UserName(*deployment)));
   }
 
+  // Passed on to git only in the one form git sends.
+  const std::string& asked = request.Header("git-protocol");
+  std::string git_protocol = git::IsGitProtocolRequest(asked) ? asked : "";
   git::HttpBackendRequest backend{.method = request.method,
                                   .service_path = service_path,
                                   .query = query,
                                   .content_type = request.Header("content-type"),
                                   .content_encoding = request.Header("content-encoding"),
-                                  .git_protocol = GitProtocol(request),
+                                  .git_protocol = git_protocol,
                                   .body = request.body,
                                   .remote_user = Credentials::UserName(*deployment),
                                   .remote_addr = request.remote};

@@ -88,4 +88,12 @@ Result<GitServiceCommand> ParseGitServiceCommand(std::string_view command) {
   return GitServiceCommand{*service, std::string(path)};
 }
 
+bool IsGitProtocolRequest(std::string_view value) {
+  constexpr std::string_view kPrefix = "version=";
+  if (!value.starts_with(kPrefix) || value.size() == kPrefix.size() || value.size() > 12) {
+    return false;
+  }
+  return value.substr(kPrefix.size()).find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 }  // namespace yard::git

@@ -30,4 +30,8 @@ struct GitServiceCommand {
 /// with more than one component or `..`, names that are not project names. Pure.
 Result<GitServiceCommand> ParseGitServiceCommand(std::string_view command);
 
+/// Whether a client's Git protocol request (SSH's GIT_PROTOCOL, HTTP's Git-Protocol header)
+/// is the one form git sends, "version=N", and may be passed on to git. Pure.
+bool IsGitProtocolRequest(std::string_view value);
+
 }  // namespace yard::git

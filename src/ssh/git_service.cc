@@ -25,15 +25,6 @@ using SteadyClock = std::chrono::steady_clock;
 // Once SIGKILL is sent, reaping takes no longer than the kernel needs to tear a process down.
 constexpr milliseconds kReapTimeout{10'000};
 
-// The client's GIT_PROTOCOL goes into git's environment: only the one form git sends.
-bool IsGitProtocol(std::string_view value) {
-  constexpr std::string_view kPrefix = "version=";
-  if (!value.starts_with(kPrefix) || value.size() == kPrefix.size() || value.size() > 12) {
-    return false;
-  }
-  return value.substr(kPrefix.size()).find_first_not_of("0123456789") == std::string_view::npos;
-}
-
 class GitSession final : public SessionProcess {
  public:
   GitSession(PipedProcess process, std::optional<projects::PushContext> push,
@@ -128,7 +119,7 @@ Result<std::unique_ptr<SessionProcess>> GitService::Start(const Account& account
   ProcessOptions options;
   options.env = git::GitEnvironment();
   options.clear_env = true;
-  if (IsGitProtocol(git_protocol)) options.env["GIT_PROTOCOL"] = git_protocol;
+  if (git::IsGitProtocolRequest(git_protocol)) options.env["GIT_PROTOCOL"] = git_protocol;
   std::optional<projects::PushContext> context;
   if (push) {
     context = projects::PushContext{.pushes = &pushes_,
