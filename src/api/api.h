@@ -14,6 +14,7 @@
 #include "deployments/delivery.h"
 #include "deployments/deployment_service.h"
 #include "deployments/previews.h"
+#include "logs/store.h"
 #include "projects/project_service.h"
 #include "store/api_tokens.h"
 #include "store/ssh_keys.h"
@@ -43,6 +44,8 @@ struct Services {
   /// Preview deployments' settings (deployments/previews.h); null: PATCH refuses them.
   deployments::Previews* previews = nullptr;
   std::string build_logs_dir;
+  /// Deployments' kept logs (logs/store.h); null: no log routes.
+  logs::Store* logs = nullptr;
   /// Null when the gateway is off.
   const SshEndpoint* ssh = nullptr;
   /// Schedules a fetch of a mirrored project's source, and the deploys that new commits on
@@ -71,6 +74,8 @@ void AddDomainRoutes(Router& router, Services& services);
 /// (list, show, log, cancel), releases, rollback, promote.
 void AddDeliveryRoutes(Router& router, Services& services);
 
+/// GET /api/v1/projects/{project}/deployments/{deployment}/logs: kept logs, read or followed.
+void AddLogRoutes(Router& router, Services& services);
 /// /api/v1/projects/{project}/webhook...: pushes from GitHub, GitLab, Gitea and Forgejo
 /// (public, signed), and the owners' management of the secret.
 void AddWebhookRoutes(Router& router, Services& services);

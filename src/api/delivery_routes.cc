@@ -41,26 +41,6 @@ struct Target {
   store::Deployment deployment;
 };
 
-Result<int64_t> ParseNumber(std::string_view text, int64_t min, int64_t max, ErrorCode code,
-                            std::string_view what) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
-      value > max) {
-    return Unexpected(
-        code, fmt::format("{} must be a number from {} to {}, not '{}'", what, min, max, text));
-  }
-  return value;
-}
-
-// A query parameter; `fallback` when absent.
-Result<int64_t> QueryNumber(const http::Request& request, const char* name, int64_t fallback,
-                            int64_t min, int64_t max) {
-  auto it = request.query.find(name);
-  if (it == request.query.end()) return fallback;
-  return ParseNumber(it->second, min, max, ErrorCode::kInvalidArgument, name);
-}
-
 Result<int64_t> BuildIdOf(const RouteContext& context) {
   const std::string& text = context.Param("build");
   auto id = ParseNumber(text, 1, INT64_MAX, ErrorCode::kNotFound, "a build id");

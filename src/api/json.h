@@ -35,4 +35,13 @@ Result<std::optional<int64_t>> OptionalInt(const Json& object, const char* field
 /// requests are reported instead of silently ignored.
 Status RejectUnknownFields(const Json& object, std::initializer_list<std::string_view> allowed);
 
+/// `text` as an integer from `min` to `max`; `code` with "WHAT must be a number from …"
+/// otherwise.
+Result<int64_t> ParseNumber(std::string_view text, int64_t min, int64_t max, ErrorCode code,
+                            std::string_view what);
+
+/// A query parameter as an integer from `min` to `max` (400 otherwise); `fallback` when absent.
+Result<int64_t> QueryNumber(const http::Request& request, const char* name, int64_t fallback,
+                            int64_t min, int64_t max);
+
 }  // namespace yard::api

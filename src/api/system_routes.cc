@@ -25,6 +25,7 @@ void AddAllRoutes(Router& router, Services& services) {
     AddDeploymentRoutes(router, services);
     AddDomainRoutes(router, services);
     if (services.delivery != nullptr) AddDeliveryRoutes(router, services);
+    if (services.logs != nullptr) AddLogRoutes(router, services);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "cli/api_client.h"
 
+#include <optional>
+
 #include <fmt/core.h>
 
 namespace yard::cli {
@@ -65,6 +67,55 @@ Result<Json> ApiClient::Call(const std::string& method, const std::string& path,
                       fmt::format("the server answered HTTP {}", response->status));
   }
   return json;
+}
+
+Status ApiClient::StreamLines(const std::string& path,
+                              const std::function<void(const Json&)>& on_line) {
+  http::ClientRequest request;
+  request.target = path;
+  request.headers.emplace_back("Authorization", "Bearer " + token_);
+  request.headers.emplace_back("Accept", "application/x-ndjson");
+  std::string pending;
+  std::optional<Json> error;  // an error answer's body: one JSON object with "error"
+  auto sink = [&](std::string_view chunk) {
+    pending.append(chunk);
+    size_t start = 0;
+    for (size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
+      std::string_view line(pending.data() + start, end - start);
+      if (line.empty() || error) continue;
+      Json json = Json::parse(line, nullptr, false);
+      if (json.is_object() && json.contains("error")) {
+        error = std::move(json);
+      } else if (!json.is_discarded()) {
+        on_line(json);
+      }
+    }
+    pending.erase(0, start);
+  };
+  // A follow lasts as long as the user wants; the server sends a keep-alive when idle.
+  auto response = client_.SendStreaming(request, std::chrono::hours(24 * 365), sink,
+                                        std::chrono::seconds(60));
+  if (!response) {
+    if (response.error().code == ErrorCode::kUnavailable) {
+      return Unexpected(ErrorCode::kUnavailable,
+                        response.error().message + " (is `yard server` running?)");
+    }
+    return Unexpected(response.error());
+  }
+  if (!pending.empty()) sink("\n");  // an error body without its newline
+  if (response->status >= 400 || error) {
+    const Json* body = error ? &*error : nullptr;
+    if (body != nullptr && (*body)["error"].is_object()) {
+      return Unexpected(ErrorCodeFromName((*body)["error"].value("code", "internal")),
+                        (*body)["error"].value("message", "unknown error"));
+    }
+    if (body != nullptr && (*body)["error"].is_string()) {
+      return Unexpected(ErrorCode::kInternal, (*body)["error"].get<std::string>());
+    }
+    return Unexpected(ErrorCodeForHttpStatus(response->status),
+                      fmt::format("the server answered HTTP {}", response->status));
+  }
+  return Ok();
 }
 
 }  // namespace yard::cli

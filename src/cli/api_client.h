@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,10 @@ class ApiClient {
   Result<Json> Post(const std::string& path, const Json& body);
   Result<Json> Delete(const std::string& path);
   Result<Json> Call(const std::string& method, const std::string& path, const Json* body);
+  /// GETs a streamed NDJSON answer (a followed log) and hands each JSON line to `on_line` as
+  /// it arrives, until the server ends the stream (Ok) or the connection breaks. Blank lines
+  /// (keep-alives) are skipped. An error answer becomes an Error as in Call.
+  Status StreamLines(const std::string& path, const std::function<void(const Json&)>& on_line);
 
   const std::string& server() const { return server_; }
   /// How long one call may take (30 s unless changed).

@@ -32,6 +32,8 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation);
 /// `yard builds` (after AddDeploymentCommands: it keeps `yard deployments builds|build-log`
 /// as hidden aliases).
 void AddBuildCommands(CLI::App& app, Invocation& invocation);
+/// `yard logs`: a deployment's kept logs (log_commands.cc).
+void AddLogCommands(CLI::App& app, Invocation& invocation);
 void AddDomainCommands(CLI::App& app, Invocation& invocation);
 void AddServerCommand(CLI::App& app, Invocation& invocation);
 void AddStackCommands(CLI::App& app, Invocation& invocation);

@@ -62,6 +62,7 @@ int Main(int argc, char** argv) {
   AddPreviewCommands(app, invocation);
   AddDeploymentCommands(app, invocation);
   AddBuildCommands(app, invocation);
+  AddLogCommands(app, invocation);
   AddDomainCommands(app, invocation);
   AddStackCommands(app, invocation);
   AddSshCommands(app, invocation);

@@ -97,6 +97,9 @@ struct ControllerContext {
   edge::Router* router = nullptr;
   /// Custom domains of endpoints; null: none.
   store::DomainStore* domains = nullptr;
+  /// Called before a container is removed, with its id, so that everything it wrote is kept
+  /// first (logs/capture.h Drain); empty: nothing to wait for.
+  std::function<void(const std::string& container_id)> before_remove;
   /// Git from inside development deployments; null: not offered (their checkout's origin
   /// stays unreachable from the containers).
   DevGitAccess* dev_git = nullptr;

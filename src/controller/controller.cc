@@ -3,6 +3,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "controller/reconciler_internal.h"
 
 namespace yard::controller {
 
@@ -50,7 +51,7 @@ Status Controller::SweepOrphans() {
     if (!orphan(container.labels)) continue;
     log::Info("removing container {}: its deployment no longer exists", container.name);
     (void)ctx_.runtime->StopContainer(container.id, ctx_.stop_grace);
-    Status removed = ctx_.runtime->RemoveContainer(container.id);
+    Status removed = internal::RemoveContainer(ctx_, container.id);
     if (!removed && removed.error().code != ErrorCode::kNotFound) return removed;
   }
   for (const runtime::NetworkInfo& network : TRY(ctx_.runtime->ListNetworks({}))) {

@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace yard::controller::testing {
 
 using runtime::ContainerState;
@@ -205,6 +207,55 @@ Result<std::vector<runtime::ContainerInfo>> FakeRuntime::ListContainers(
 
 Result<std::string> FakeRuntime::Logs(const std::string& id, const runtime::LogOptions&) {
   return fmt::format("log line of {}\n", id);
+}
+
+Status FakeRuntime::FollowLogs(const std::string& id, int64_t, const runtime::LogChunkSink& sink,
+                               const std::atomic<bool>* cancel) {
+  auto cancelled = [&] { return cancel != nullptr && cancel->load(); };
+  std::string real;
+  {
+    std::lock_guard lock(mutex_);
+    ++follows_;
+    Container* container = Find(id);
+    if (!container) return Unexpected(ErrorCode::kNotFound, id);
+    real = container->info.id;
+  }
+  size_t sent = 0;
+  while (true) {
+    if (cancelled()) return Unexpected(ErrorCode::kCancelled, "follow " + id + ": cancelled");
+    std::string piece;
+    {
+      std::unique_lock lock(mutex_);
+      Container* container = Find(real);
+      if (!container) return Ok();  // removed: its output ended with it
+      const std::string& log = logs_[real];
+      if (sent < log.size()) {
+        piece = log.substr(sent, log_chunk_bytes_);
+      } else if (container->info.state != ContainerState::kRunning &&
+                 container->info.state != ContainerState::kPaused) {
+        return Ok();
+      } else {
+        // Crash and StopContainer do not notify: the wait is short.
+        logs_written_.wait_for(lock, std::chrono::milliseconds(5));
+        continue;
+      }
+    }
+    sink(piece);
+    sent += piece.size();
+  }
+}
+
+void FakeRuntime::WriteLogs(const std::string& id, std::string_view stream) {
+  std::lock_guard lock(mutex_);
+  Container* container = Find(id);
+  if (!container) return;
+  logs_[container->info.id].append(stream);
+  logs_written_.notify_all();
+}
+
+void FakeRuntime::SetLogChunkBytes(size_t bytes) {
+  std::lock_guard lock(mutex_);
+  log_chunk_bytes_ = std::max<size_t>(bytes, 1);
 }
 
 Result<runtime::ExecResult> FakeRuntime::Exec(const std::string& id, const runtime::ExecSpec&) {

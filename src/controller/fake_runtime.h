@@ -4,7 +4,10 @@
 // they exited, exec answers what the test set, builds succeed unless a test made them fail.
 // Records every call so tests can check what the controller did.
 
+#include <condition_variable>
+#include <map>
 #include <mutex>
+#include <string_view>
 
 #include "runtime/runtime.h"
 
@@ -36,6 +39,11 @@ class FakeRuntime final : public runtime::Runtime {
   Result<std::optional<runtime::ContainerInfo>> InspectContainer(const std::string& id) override;
   Result<std::vector<runtime::ContainerInfo>> ListContainers(const runtime::Labels& match) override;
   Result<std::string> Logs(const std::string& id, const runtime::LogOptions& options) override;
+  /// Hands on what WriteLogs gave the container, all of it (`since_ns` is not looked at:
+  /// engines may send earlier lines too), in pieces of SetLogChunkBytes; then, while the
+  /// container runs, what is written next, until it stops, is removed or `cancel` is set.
+  Status FollowLogs(const std::string& id, int64_t since_ns, const runtime::LogChunkSink& sink,
+                    const std::atomic<bool>* cancel) override;
   Result<runtime::ExecResult> Exec(const std::string& id, const runtime::ExecSpec& spec) override;
   /// The process ends at once: the stream is a socketpair whose far end is closed, and the
   /// exit code is SetExecExit's.
@@ -58,6 +66,13 @@ class FakeRuntime final : public runtime::Runtime {
   void Crash(const std::string& name_fragment, int code);
   /// An object not made by Stackyard (no labels), which must never be touched.
   void AddForeignContainer(const std::string& name);
+  /// Appends to the log stream of a container (by id or name), as the engine sends it
+  /// (framed records "<time> <text>"; see Runtime::FollowLogs).
+  void WriteLogs(const std::string& id, std::string_view stream);
+  /// FollowLogs passes its stream on in pieces of at most this many bytes (64 KiB at first).
+  void SetLogChunkBytes(size_t bytes);
+  /// How many times FollowLogs was called.
+  int follows() { std::lock_guard lock(mutex_); return follows_; }
 
   std::vector<Container> containers();
   std::vector<runtime::NetworkInfo> networks();
@@ -70,6 +85,10 @@ class FakeRuntime final : public runtime::Runtime {
   bool Matches(const runtime::Labels& labels, const runtime::Labels& match) const;
 
   std::mutex mutex_;
+  std::condition_variable logs_written_;
+  std::map<std::string, std::string> logs_;  // container id -> its log stream
+  size_t log_chunk_bytes_ = 64 * 1024;
+  int follows_ = 0;
   std::map<std::string, runtime::ImageInfo> images_;
   std::map<std::string, std::string> failing_builds_;
   std::map<std::string, int> exec_exit_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "controller/context.h"
 #include "runtime/runtime.h"
 
 namespace yard::controller::internal {
@@ -25,6 +26,13 @@ inline runtime::Labels DeploymentLabels(int64_t id) {
 inline std::string LabelOf(const runtime::Labels& labels, std::string_view key) {
   auto it = labels.find(std::string(key));
   return it == labels.end() ? "" : it->second;
+}
+
+/// Removes a container once its output is kept (ControllerContext::before_remove). Every
+/// removal goes through here.
+inline Status RemoveContainer(ControllerContext& ctx, const std::string& id) {
+  if (ctx.before_remove) ctx.before_remove(id);
+  return ctx.runtime->RemoveContainer(id);
 }
 
 inline bool IsNotFound(const Status& status) {

@@ -80,7 +80,7 @@ Status Reconciler::KeepPrevious(const store::Deployment& d, const ServicePlan& p
   for (const runtime::ContainerInfo& container : superseded) {
     if (&container == keep) continue;
     (void)ctx_.runtime->StopContainer(container.id, ctx_.stop_grace);
-    Status removed = ctx_.runtime->RemoveContainer(container.id);
+    Status removed = RemoveContainer(ctx_, container.id);
     if (!removed && !IsNotFound(removed)) return removed;
     log::Info("{}/{}: removed {}", d.project, d.name, container.name);
   }
@@ -105,7 +105,7 @@ void Reconciler::RollBack(const store::Deployment& d, const ServicePlan& plan, T
                           const std::string& why) {
   tracked.last_log = TailLines(tracked.container_id, kLogTail);
   (void)ctx_.runtime->StopContainer(tracked.container_id, ctx_.stop_grace);
-  (void)ctx_.runtime->RemoveContainer(tracked.container_id);
+  (void)RemoveContainer(ctx_, tracked.container_id);
   tracked.container_id.clear();
   tracked.health.reset();
   tracked.accepting = false;
@@ -187,7 +187,7 @@ bool Reconciler::Route(const store::Deployment& d, const std::vector<ServicePlan
     }
     if (now < *tracked.previous->retire_at) continue;
     (void)ctx_.runtime->StopContainer(tracked.previous->id, ctx_.stop_grace);
-    Status removed = ctx_.runtime->RemoveContainer(tracked.previous->id);
+    Status removed = RemoveContainer(ctx_, tracked.previous->id);
     if (!removed && !IsNotFound(removed)) continue;  // tried again next pass
     log::Info("{}/{}: retired {}", d.project, d.name, tracked.previous->name);
     tracked.previous.reset();

@@ -39,7 +39,7 @@ Status Reconciler::TearDown(const store::Deployment& d, bool remove_everything) 
       Status stopped = ctx_.runtime->StopContainer(container.id, ctx_.stop_grace);
       if (!stopped && !IsNotFound(stopped)) return stopped;
     }
-    Status removed = ctx_.runtime->RemoveContainer(container.id);
+    Status removed = RemoveContainer(ctx_, container.id);
     if (!removed && !IsNotFound(removed)) return removed;
   }
   if (!remove_everything) return Ok();
@@ -107,7 +107,7 @@ void Reconciler::RecordCrash(const runtime::ContainerInfo& container, Tracked& t
   tracked.container_id.clear();
   tracked.health.reset();
   // Fresh start: the next container begins from the image, like any restart.
-  (void)ctx_.runtime->RemoveContainer(container.id);
+  (void)RemoveContainer(ctx_, container.id);
 }
 
 void Reconciler::Probe(const ServicePlan& plan, Tracked& tracked, TimePoint now) {
@@ -206,14 +206,14 @@ bool Reconciler::RunInstall(const store::Deployment& d, const ServicePlan& plan,
       if (ctx_.now() > deadline) {
         (void)ctx_.runtime->StopContainer(*id, 1s);
         tracked.last_log = TailLines(*id, kLogTail);
-        (void)ctx_.runtime->RemoveContainer(*id);
+        (void)RemoveContainer(ctx_, *id);
         return fail("the install step timed out");
       }
       std::this_thread::sleep_for(kFastPoll);
     }
   }
   tracked.last_log = TailLines(*id, kLogTail);
-  (void)ctx_.runtime->RemoveContainer(*id);
+  (void)RemoveContainer(ctx_, *id);
   if (!started) return fail("the install step did not start: " + started.error().message);
   if (exit_code != 0) {
     tracked.last_exit_code = exit_code;
@@ -305,7 +305,7 @@ Result<bool> Reconciler::Converge(const store::Deployment& d,
     if (container.state == ContainerState::kRunning) {
       (void)ctx_.runtime->StopContainer(container.id, ctx_.stop_grace);
     }
-    Status removed = ctx_.runtime->RemoveContainer(container.id);
+    Status removed = RemoveContainer(ctx_, container.id);
     if (!removed && !IsNotFound(removed)) return Unexpected(removed.error());
     log::Info("{}/{}: removed {}", d.project, d.name, container.name);
   }

@@ -2,6 +2,7 @@
 
 // HTTP messages as plain values, so that handlers and their tests never see Boost.Beast.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -23,11 +24,21 @@ struct Request {
   const std::string& Header(const std::string& name) const;
 };
 
+/// A body made while it is sent, with chunked transfer encoding (logs that are followed). The
+/// server calls it on a handler thread, again and again, until it returns false. Each call
+/// appends what is ready to `chunk` and returns at once: it must not wait for more, since it
+/// holds one of the server's few handler threads. When nothing was ready the server checks
+/// that the client is still there and calls again after a short pause (no thread waits).
+/// `stopping` is true once the server is stopping: return false then.
+using BodyStream = std::function<bool(std::string& chunk, bool stopping)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// When set, the body is streamed (and `body` is ignored); the connection closes after it.
+  BodyStream stream;
 };
 
 /// Splits a request target into its path (left encoded) and decoded query parameters. Returns

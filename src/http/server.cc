@@ -11,10 +11,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cctype>
 #include <list>
 
@@ -30,6 +33,8 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kAwaitable = asio::as_tuple(asio::use_awaitable);
+// How long a streamed body with nothing ready waits before its producer is asked again.
+constexpr auto kStreamPause = std::chrono::milliseconds(200);
 
 std::string ErrorBody(std::string_view code, std::string_view message) {
   // Fixed texts only, so no JSON escaping is needed.
@@ -103,6 +108,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   // Runs the handler on a worker thread when there are workers (so that a slow handler never
   // stalls other connections), else inline; either way the coroutine resumes on the io thread.
   asio::awaitable<Response> Handle(Request& request);
+  // Sends a streamed body (Response::stream) after its head; false when the client left.
+  asio::awaitable<void> Stream(beast::tcp_stream& stream, Response& response, unsigned version);
 
   asio::awaitable<void> Accept();
   asio::awaitable<void> Serve(tcp::socket socket);
@@ -115,6 +122,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   std::optional<asio::thread_pool> workers;
   uint16_t bound_port = 0;
   bool stopping = false;
+  // `stopping` for streamed bodies, which run on worker threads.
+  std::atomic<bool> stopping_for_streams{false};
   // All open connections. Only touched on the io_context's thread.
   std::list<Connection> connections;
 };
@@ -236,6 +245,10 @@ asio::awaitable<void> Server::Impl::Serve(tcp::socket socket) {
       }
     }
 
+    if (response.stream) {
+      co_await Stream(stream, response, version);
+      break;
+    }
     auto message = ToBeast(std::move(response), version, keep_alive);
     stream.expires_after(options.write_timeout);
     auto [write_error, written] = co_await bhttp::async_write(stream, message, kAwaitable);
@@ -244,6 +257,57 @@ asio::awaitable<void> Server::Impl::Serve(tcp::socket socket) {
 
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.close();
+}
+
+asio::awaitable<void> Server::Impl::Stream(beast::tcp_stream& stream, Response& response,
+                                           unsigned version) {
+  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(response.status), version};
+  head.set(bhttp::field::server, "stackyard");
+  head.set(bhttp::field::content_type, response.content_type);
+  // Proxies in front (Caddy included) must pass chunks on as they come.
+  head.set(bhttp::field::cache_control, "no-cache");
+  head.set("X-Accel-Buffering", "no");
+  for (auto& [name, value] : response.headers) head.set(name, value);
+  head.chunked(true);
+  head.keep_alive(false);
+  bhttp::response_serializer<bhttp::empty_body> serializer{head};
+  stream.expires_after(options.write_timeout);
+  auto [head_error, head_bytes] = co_await bhttp::async_write_header(stream, serializer, kAwaitable);
+  if (head_error) co_return;
+
+  BodyStream produce = std::move(response.stream);
+  asio::steady_timer pause(io);
+  for (;;) {
+    std::string chunk;
+    bool more = false;
+    auto call = [&] { more = produce(chunk, stopping_for_streams.load()); };
+    if (workers) {
+      co_await asio::co_spawn(
+          workers->get_executor(), [&]() -> asio::awaitable<void> { call(); co_return; },
+          asio::use_awaitable);
+    } else {
+      call();
+    }
+    stream.expires_after(options.write_timeout);
+    if (!chunk.empty()) {
+      auto [error, written] =
+          co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(chunk)), kAwaitable);
+      if (error) co_return;
+    } else {
+      // Nothing to send: has the client gone? A closed peer reads as end of file.
+      char probe;
+      ssize_t peeked = ::recv(stream.socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) co_return;
+      if (more) {
+        pause.expires_after(kStreamPause);
+        co_await pause.async_wait(kAwaitable);
+      }
+    }
+    if (!more) break;
+  }
+  auto [last_error, last_bytes] =
+      co_await asio::async_write(stream, bhttp::make_chunk_last(), kAwaitable);
+  (void)last_error;
 }
 
 Server::Server(asio::io_context& io, Handler handler, ServerOptions options)
@@ -292,6 +356,7 @@ uint16_t Server::port() const { return impl_->bound_port; }
 void Server::Stop() {
   if (impl_->stopping) return;
   impl_->stopping = true;
+  impl_->stopping_for_streams = true;
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
   // Connections waiting for a request are closed now; the others finish their response.

@@ -23,6 +23,7 @@ class ServerFixture : public ::testing::Test {
         io_,
         [this](const Request& request) {
           ++handled_;
+          if (request.path == "/stream") return Streamed(request);
           Response response;
           response.body = request.method + " " + request.path + " " + request.body;
           response.content_type = "text/plain";
@@ -41,6 +42,21 @@ class ServerFixture : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
+  // /stream?n=N sends "0\n" ... "N-1\n", one call each; without n it never ends by itself.
+  Response Streamed(const Request& request) {
+    int n = request.query.contains("n") ? std::stoi(request.query.at("n")) : -1;
+    auto next = std::make_shared<int>(0);
+    Response response{.content_type = "text/plain"};
+    response.stream = [this, n, next](std::string& chunk, bool stopping) {
+      ++stream_calls_;
+      if (stopping) return false;
+      if (n < 0) return true;  // nothing ready, ever
+      chunk = std::to_string((*next)++) + "\n";
+      return *next < n;
+    };
+    return response;
+  }
+
   Client MakeClient() {
     return Client(Endpoint{.host = "127.0.0.1", .port = std::to_string(server_->port())});
   }
@@ -49,6 +65,7 @@ class ServerFixture : public ::testing::Test {
   std::unique_ptr<Server> server_;
   std::thread thread_;
   std::atomic<int> handled_{0};
+  std::atomic<int> stream_calls_{0};
 };
 
 TEST_F(ServerFixture, ServesRequests) {
@@ -144,6 +161,53 @@ TEST(ClientTest, TimesOutOnSilentServers) {
   auto response = client.Send({}, std::chrono::milliseconds(300));
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, ErrorCode::kTimeout);
+}
+
+TEST_F(ServerFixture, StreamsABodyInChunksUntilItEnds) {
+  Start();
+  std::string body;
+  auto response = MakeClient().SendStreaming({.target = "/stream?n=5"}, milliseconds(5000),
+                                             [&](std::string_view chunk) { body += chunk; });
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(body, "0\n1\n2\n3\n4\n");
+}
+
+TEST_F(ServerFixture, AStreamStopsWhenItsClientLeaves) {
+  Start();
+  std::atomic<bool> cancel{false};
+  std::thread leaver([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    cancel = true;
+  });
+  auto response = MakeClient().SendStreaming({.target = "/stream", .cancel = &cancel},
+                                             milliseconds(5000), [](std::string_view) {});
+  leaver.join();
+  EXPECT_FALSE(response);
+  // The producer is no longer called once the server noticed (within a few of its calls).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int calls = stream_calls_;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(200));
+    if (stream_calls_ == calls) break;
+    calls = stream_calls_;
+  }
+  EXPECT_EQ(stream_calls_, calls);
+  EXPECT_EQ(server_->connection_count(), 0u);
+}
+
+TEST_F(ServerFixture, StopEndsStreamsUnderWay) {
+  Start();
+  std::string body;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    boost::asio::post(io_, [this] { server_->Stop(); });
+  });
+  auto response = MakeClient().SendStreaming({.target = "/stream"}, milliseconds(10000),
+                                             [&](std::string_view chunk) { body += chunk; });
+  stopper.join();
+  ASSERT_TRUE(response) << response.error().message;  // ended properly, not cut
+  thread_.join();
 }
 
 }  // namespace

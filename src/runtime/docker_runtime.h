@@ -32,7 +32,11 @@ namespace yard::runtime {
 /// - a name in use, an object in use and a container in the wrong state are all 500s: they
 ///   are told apart by message (docker::EngineError);
 /// - interactive execs: ConsoleSize is ignored and the detach keys cannot be turned off
-///   (docker_json.h, ExecStreamStartBody and kTtyDetachKeys).
+///   (docker_json.h, ExecStreamStartBody and kTtyDetachKeys);
+/// - following logs loses and cuts lines when the container writes faster than the engine
+///   reads, and following an exited container loses most of a long log; its timestamps have
+///   whole seconds only: a local Podman's logs are followed in conmon's log file instead
+///   (podman_log_file.h), and a container that does not run is read without following.
 class DockerRuntime final : public Runtime {
  public:
   /// `endpoint`: the engine's API, "unix:///run/podman/podman.sock" or http://HOST:PORT.
@@ -61,6 +65,8 @@ class DockerRuntime final : public Runtime {
   Result<std::optional<ContainerInfo>> InspectContainer(const std::string& id) override;
   Result<std::vector<ContainerInfo>> ListContainers(const Labels& match) override;
   Result<std::string> Logs(const std::string& id, const LogOptions& options) override;
+  Status FollowLogs(const std::string& id, int64_t since_ns, const LogChunkSink& sink,
+                    const std::atomic<bool>* cancel) override;
   Result<ExecResult> Exec(const std::string& id, const ExecSpec& spec) override;
   Result<ExecStream> StartExecStream(const std::string& id, const ExecStreamSpec& spec) override;
   Status ResizeExec(const std::string& exec_id, int rows, int cols) override;

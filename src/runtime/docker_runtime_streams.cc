@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "runtime/build_cgroup.h"
 #include "runtime/docker_runtime.h"
 #include "runtime/docker_stream.h"
+#include "runtime/podman_log_file.h"
 
 namespace yard::runtime {
 namespace {
@@ -317,6 +319,65 @@ Result<std::string> DockerRuntime::Logs(const std::string& id, const LogOptions&
   }
   demuxer.Finish();
   return demuxer.TakeOutput();
+}
+
+Status DockerRuntime::FollowLogs(const std::string& id, int64_t since_ns,
+                                 const LogChunkSink& sink, const std::atomic<bool>* cancel) {
+  std::string what = fmt::format("follow the logs of container {}", id);
+  bool podman = TRY(IsPodman());
+  if (podman && endpoint_.kind == http::Endpoint::Kind::kUnix) {
+    // Podman's own follow loses lines (docker_runtime.h): a local one's log file is read.
+    auto inspected = TRY(Call(
+        "GET", std::string(docker::kLibpodPrefix) + "/containers/" + docker::EscapeRef(id) + "/json",
+        "", kCallTimeout, what));
+    if (inspected.status == 404) {
+      return Unexpected(ErrorCode::kNotFound, what + ": no such container");
+    }
+    if (inspected.status != 200) {
+      return Unexpected(docker::EngineError(inspected.status, inspected.body, what));
+    }
+    PodmanLogFile file = TRY_CTX(ParsePodmanLogFile(inspected.body), what);
+    // Not readable here: an engine of another user, or in a container of its own.
+    std::string dir = file.path.substr(0, file.path.rfind('/') + 1);
+    if (file.driver == "k8s-file" && !file.path.empty() &&
+        (::access(file.path.c_str(), R_OK) == 0 ||
+         (errno == ENOENT && !dir.empty() && ::access(dir.c_str(), R_OK | X_OK) == 0))) {
+      return FollowLogFile(file, since_ns, sink, cancel);
+    }
+  }
+  // A container that does not run is read without following, which Podman does completely.
+  auto info = TRY(InspectContainer(id));
+  if (!info) return Unexpected(ErrorCode::kNotFound, what + ": no such container");
+  bool follow = info->state == ContainerState::kRunning ||
+                info->state == ContainerState::kPaused ||
+                info->state == ContainerState::kRestarting;
+  std::string target = Api(fmt::format("/containers/{}/logs?stdout=1&stderr=1&timestamps=1&follow={}",
+                                       docker::EscapeRef(id), follow ? 1 : 0));
+  if (since_ns > 0) {
+    // Podman takes lines after `since`, Docker from it: one nanosecond earlier includes
+    // since_ns with both.
+    int64_t since = since_ns - 1;
+    target += fmt::format("&since={}.{:09}", since / 1'000'000'000, since % 1'000'000'000);
+  }
+  http::ClientRequest request;
+  request.method = "GET";
+  request.target = std::move(target);
+  request.cancel = cancel;
+  auto streamed = Stream(endpoint_, std::move(request), milliseconds::max(), milliseconds::max(),
+                         sink, what);
+  if (!streamed) {
+    if (streamed.error().code == ErrorCode::kCancelled) {
+      return Unexpected(ErrorCode::kCancelled, what + ": cancelled");
+    }
+    return Unexpected(streamed.error());
+  }
+  if (streamed->status == 404) {
+    return Unexpected(ErrorCode::kNotFound, what + ": no such container");
+  }
+  if (streamed->status != 200) {
+    return Unexpected(docker::EngineError(streamed->status, streamed->head, what));
+  }
+  return Ok();
 }
 
 Result<ExecResult> DockerRuntime::Exec(const std::string& id, const ExecSpec& spec) {

@@ -39,6 +39,7 @@ Result<Runtime*> LazyEngine::Get() {
     http::Endpoint endpoint = TRY_CTX(http::Endpoint::Parse(external_), "--engine");
     driver_ = std::make_unique<DockerRuntime>(endpoint, installation_id_);
     StopLeftoverBuildsOf(installation_id_);
+    in_use_ = true;
     return driver_.get();
   }
   engine_ = std::make_unique<EngineProcess>(options_);
@@ -49,6 +50,7 @@ Result<Runtime*> LazyEngine::Get() {
   log::Info("container engine: podman service on {}", engine_->socket_path());
   driver_ = std::make_unique<DockerRuntime>(engine_->endpoint(), installation_id_);
   StopLeftoverBuildsOf(installation_id_);
+  in_use_ = true;
   return driver_.get();
 }
 
@@ -140,6 +142,12 @@ Result<std::vector<ContainerInfo>> LazyEngine::ListContainers(const Labels& matc
 Result<std::string> LazyEngine::Logs(const std::string& id, const LogOptions& options) {
   Runtime* driver = TRY(Get());
   return driver->Logs(id, options);
+}
+
+Status LazyEngine::FollowLogs(const std::string& id, int64_t since_ns, const LogChunkSink& sink,
+                              const std::atomic<bool>* cancel) {
+  Runtime* driver = TRY(Get());
+  return driver->FollowLogs(id, since_ns, sink, cancel);
 }
 
 Result<ExecResult> LazyEngine::Exec(const std::string& id, const ExecSpec& spec) {

@@ -4,6 +4,7 @@
 // service` (EngineProcess) is started on the first call, or an engine socket given with
 // `--engine` is used as is. A server without deployments never starts an engine.
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,9 @@ class LazyEngine final : public Runtime {
 
   /// Stops the engine this object started (containers keep running).
   void Stop();
+  /// Whether something has used the engine yet (it is started on first use): watchers that
+  /// poll it (the log capture) wait for this rather than start an engine nobody needs.
+  bool in_use() const { return in_use_; }
 
   Result<EngineInfo> Ping() override;
   Result<std::optional<ImageInfo>> InspectImage(const std::string& ref) override;
@@ -41,6 +45,8 @@ class LazyEngine final : public Runtime {
   Result<std::optional<ContainerInfo>> InspectContainer(const std::string& id) override;
   Result<std::vector<ContainerInfo>> ListContainers(const Labels& match) override;
   Result<std::string> Logs(const std::string& id, const LogOptions& options) override;
+  Status FollowLogs(const std::string& id, int64_t since_ns, const LogChunkSink& sink,
+                    const std::atomic<bool>* cancel) override;
   Result<ExecResult> Exec(const std::string& id, const ExecSpec& spec) override;
   Result<ExecStream> StartExecStream(const std::string& id, const ExecStreamSpec& spec) override;
   Status ResizeExec(const std::string& exec_id, int rows, int cols) override;
@@ -57,6 +63,7 @@ class LazyEngine final : public Runtime {
   std::mutex mutex_;
   std::unique_ptr<EngineProcess> engine_;    // guarded by mutex_
   std::unique_ptr<DockerRuntime> driver_;    // set once, then read without the lock
+  std::atomic<bool> in_use_{false};
 };
 
 }  // namespace yard::runtime

@@ -39,6 +39,10 @@ using Labels = std::map<std::string, std::string>;
 /// Called with each line of progress output (build steps, pull progress), without the newline.
 using LineSink = std::function<void(std::string_view line)>;
 
+/// Called with each piece of a followed log stream (FollowLogs), in order, on the caller's
+/// thread. It may block: the engine is read no faster than it returns.
+using LogChunkSink = std::function<void(std::string_view chunk)>;
+
 struct EngineInfo {
   std::string name;     // "podman" or "docker"
   std::string version;  // the engine's own version
@@ -265,6 +269,17 @@ class Runtime {
   virtual Result<std::vector<ContainerInfo>> ListContainers(const Labels& match) = 0;
   /// stdout and stderr interleaved.
   virtual Result<std::string> Logs(const std::string& id, const LogOptions& options) = 0;
+  /// Follows a container's output as the engine's log stream: records of one stream each,
+  /// "<RFC 3339 time> <text>", in 8-byte-header frames by stream (docker::FrameDecoder), or
+  /// unframed for a container with a TTY. A record without a final newline is a piece of a
+  /// longer line, continued by the next record of its stream. Records from `since_ns` on
+  /// (Unix ns, inclusive; 0: all); some earlier ones may come too, as engines filter less
+  /// finely, so a caller that must not see a line twice skips by time. Returns Ok once the
+  /// container is not running (exited, or never started) and everything it wrote has been
+  /// passed to `sink`; kCancelled when `cancel` turns true (seen within ~100 ms);
+  /// kNotFound when there is no such container.
+  virtual Status FollowLogs(const std::string& id, int64_t since_ns, const LogChunkSink& sink,
+                            const std::atomic<bool>* cancel) = 0;
   /// Runs a command in a running container and waits for it (up to spec.timeout).
   virtual Result<ExecResult> Exec(const std::string& id, const ExecSpec& spec) = 0;
   /// Starts a command in a running container with its standard streams attached to the

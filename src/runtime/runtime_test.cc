@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -30,6 +31,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -320,6 +322,86 @@ TEST_F(CannedEngineTest, LogsAreDemultiplexedAcrossChunks) {
   ASSERT_TRUE(logs) << logs.error().message;
   EXPECT_EQ(*logs, "out1\nerr1\nout2\n");
   EXPECT_THAT(engine_->requests()[0].target, HasSubstr("tail=all&timestamps=1"));
+}
+
+TEST_F(CannedEngineTest, FollowLogsOnDockerFollowsWhileItRuns) {
+  std::string frames = Frame(1, "2026-11-27T14:59:11.000000001Z out\n") +
+                       Frame(2, "2026-11-27T14:59:11.000000002Z err\n");
+  Serve([&](const CannedRequest& request) {
+    if (request.target == "/v1.41/version") {
+      return Answer(200, R"({"Version":"24.0.7","ApiVersion":"1.43","Components":[{"Name":"Engine"}]})");
+    }
+    if (request.target == "/v1.41/containers/c1/json") {
+      return Answer(200, R"({"Id":"c1","State":{"Status":"running"}})");
+    }
+    if (request.target == "/v1.41/containers/c2/json") {
+      return Answer(200, R"({"Id":"c2","State":{"Status":"exited"}})");
+    }
+    if (request.target.starts_with("/v1.41/containers/c1/logs?") ||
+        request.target.starts_with("/v1.41/containers/c2/logs?")) {
+      return Chunked({frames.substr(0, 5), frames.substr(5)}, "application/octet-stream");
+    }
+    return Answer(404, R"({"message":"no such container"})");
+  });
+  std::string got;
+  auto sink = [&](std::string_view chunk) { got += chunk; };
+  Status followed = runtime_->FollowLogs("c1", 1'795'791'551'000'000'000, sink, nullptr);
+  ASSERT_TRUE(followed) << followed.error().message;
+  EXPECT_EQ(got, frames);
+  // Docker takes lines from `since`, Podman after it: one nanosecond less suits both.
+  EXPECT_THAT(engine_->requests().back().target,
+              HasSubstr("timestamps=1&follow=1&since=1795791550.999999999"));
+  got.clear();
+  ASSERT_TRUE(runtime_->FollowLogs("c2", 0, sink, nullptr));
+  EXPECT_EQ(got, frames);
+  EXPECT_THAT(engine_->requests().back().target, HasSubstr("follow=0"));
+  EXPECT_THAT(engine_->requests().back().target, Not(HasSubstr("since")));
+  Status missing = runtime_->FollowLogs("c3", 0, sink, nullptr);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(CannedEngineTest, FollowLogsOnALocalPodmanReadsConmonsFile) {
+  std::string path = dir_.File("ctr.log");
+  {
+    std::ofstream file(path);
+    file << "2026-11-27T14:59:11.637496606+00:00 stdout F from the file\n";
+  }
+  Serve([&](const CannedRequest& request) {
+    if (request.target == "/v1.41/version") return Answer(200, kPodmanVersion);
+    if (request.target == "/v4.0.0/libpod/containers/c1/json") {
+      Json answer = {{"State", {{"Status", "exited"}}},
+                     {"HostConfig", {{"LogConfig", {{"Type", "k8s-file"}, {"Path", path}}}}}};
+      return Answer(200, answer.dump());
+    }
+    if (request.target == "/v4.0.0/libpod/containers/c2/json") {
+      return Answer(200, R"({"State":{"Status":"exited"},
+                             "HostConfig":{"LogConfig":{"Type":"journald"}}})");
+    }
+    if (request.target == "/v1.41/containers/c2/json") {
+      return Answer(200, R"({"Id":"c2","State":{"Status":"exited"}})");
+    }
+    if (request.target.starts_with("/v1.41/containers/c2/logs?")) {
+      return Chunked({Frame(1, "2026-11-27T14:59:11Z from the api\n")}, "application/octet-stream");
+    }
+    return Answer(404, R"({"message":"no such container"})");
+  });
+  std::string got;
+  auto sink = [&](std::string_view chunk) { got += chunk; };
+  Status followed = runtime_->FollowLogs("c1", 0, sink, nullptr);
+  ASSERT_TRUE(followed) << followed.error().message;
+  EXPECT_EQ(got, Frame(1, "2026-11-27T14:59:11.637496606+00:00 from the file\n"));
+  for (const CannedRequest& request : engine_->requests()) {
+    EXPECT_THAT(request.target, Not(HasSubstr("/logs")));
+  }
+  // Another log driver: the API, without following a container that does not run.
+  got.clear();
+  ASSERT_TRUE(runtime_->FollowLogs("c2", 0, sink, nullptr));
+  EXPECT_EQ(got, Frame(1, "2026-11-27T14:59:11Z from the api\n"));
+  EXPECT_THAT(engine_->requests().back().target, HasSubstr("follow=0"));
+  Status missing = runtime_->FollowLogs("c3", 0, sink, nullptr);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(CannedEngineTest, ExecReadsTheStreamUntilTheEngineClosesIt) {

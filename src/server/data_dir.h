@@ -28,6 +28,8 @@ class DataDir {
   std::string TrashPath() const { return fs::Join(root_, "trash"); }
   /// Build logs: builds/<build id>.log.
   std::string BuildLogsPath() const { return fs::Join(root_, "builds"); }
+  /// Deployments' kept logs (logs/store.h).
+  std::string LogsPath() const { return fs::Join(root_, "logs"); }
   /// The server's own Podman service: socket and containers.conf.
   std::string EnginePath() const { return fs::Join(root_, "engine"); }
   /// The SSH gateway's host keys.

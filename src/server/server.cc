@@ -30,6 +30,8 @@
 #include "base/fs.h"
 #include "base/version.h"
 #include "http/server.h"
+#include "logs/capture.h"
+#include "logs/store.h"
 #include "deployments/delivery.h"
 #include "deployments/previews.h"
 #include "devgit/access.h"
@@ -195,6 +197,10 @@ Status RunServer(const ServerOptions& options) {
     dev_git_access.emplace(*dev_git_listeners, *dev_git_credentials);
   }
 
+  // Deployments' logs, kept by the server (logs/store.h); the capture (made once the
+  // controller is) fills it.
+  logs::Store log_store({.dir = data_dir.LogsPath()});
+
   manifest::SystemRandom random;
   controller::SocketProber prober;
   controller::ControllerContext controller_context;
@@ -217,6 +223,14 @@ Status RunServer(const ServerOptions& options) {
   controller_context.drain = options.drain;
   controller_context.upstream_refresh = edge_options.settings.upstream_refresh;
   controller_context.keep_releases = options.keep_releases;
+  // What a container wrote is all kept before it is removed (the capture is made below).
+  logs::Capture* capture_for_removals = nullptr;
+  controller_context.before_remove = [&capture_for_removals](const std::string& id) {
+    if (capture_for_removals == nullptr) return;
+    if (Status drained = capture_for_removals->Drain(id, std::chrono::seconds(10)); !drained) {
+      log::Warn("logs of container {}: {}", id.substr(0, 12), drained.error().message);
+    }
+  };
   if (dev_git_access) controller_context.dev_git = &*dev_git_access;
   controller::Controller controller(controller_context,
                                     {.concurrency = options.build_concurrency,
@@ -227,6 +241,10 @@ Status RunServer(const ServerOptions& options) {
     // The API stays up (users can still stop or delete); workers retry on their own.
     log::Warn("deployments: {}", started.error().message);
   }
+  logs::Capture capture(engine, log_store, {.active = [&engine] { return engine.in_use(); }});
+  capture_for_removals = &capture;
+  capture.Start();
+
   deployments::DeploymentService deployment_service(
       deployment_store, &controller, {.store = &domain_store, .base_domain = options.domain});
   deployments::Delivery delivery({deployment_store, build_store, release_store}, &controller,
@@ -287,6 +305,7 @@ Status RunServer(const ServerOptions& options) {
   services.request_refresh = [&refresher](int64_t project_id) { refresher.Request(project_id); };
   services.deployment_store = &deployment_store;
   services.build_logs_dir = data_dir.BuildLogsPath();
+  services.logs = &log_store;
   if (ssh_endpoint) services.ssh = &*ssh_endpoint;
   api::AddAllRoutes(router, services);
 
@@ -339,6 +358,7 @@ Status RunServer(const ServerOptions& options) {
   // Workers finish their step; running builds are stopped and recorded as interrupted (the
   // next start queues them again). One that does not stop in time is left to the exit.
   bool workers_done = controller.Stop(std::chrono::seconds(5));
+  capture.Stop();
   if (dev_git_listeners) dev_git_listeners->Stop();
   engine.Stop();
   caddy->Stop();
