@@ -223,7 +223,7 @@ TEST_F(DeploymentsTest, BadRequestsAreRefusedClearly) {
   refused({"deployments", "create", "hello/x", "--memory", "lots"}, "not a memory size");
   refused({"deployments", "create", "nothing/x"}, "no project named 'nothing'");
   refused({"deployments", "show", "hello/none"}, "no deployment 'none'");
-  refused({"deployments", "delete", "hello/none"}, "--yes");
+  refused({"deployments", "delete", "hello/none", "--yes"}, "no deployment 'none'");
   refused({"deployments", "create", "no-slash"}, "PROJECT/DEPLOYMENT");
   // Nothing was created by any of them.
   EXPECT_TRUE(Yard({"deployments", "list", "hello"})["deployments"].empty());

@@ -1,6 +1,11 @@
 // Logs that outlive containers, end to end on the real Podman engine through `yard logs`: a
-// replaced container's lines stay (and are what --previous shows), and a server killed and
-// started again keeps every line once, going on with the new ones.
+// replaced container's lines stay (and are what --previous shows), `yard logs -f` goes on
+// with the new container's lines, and a server killed and started again keeps every line
+// once, going on with the new ones.
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -34,6 +39,32 @@ class LogsTest : public DeploymentTestBase {
     return lines;
   }
 
+  // Reads the JSON lines `follower` prints until one is from a container other than
+  // `container`, or `timeout` passes. Returns every line read.
+  static std::vector<Json> FollowUntilAnotherContainer(PipedProcess& follower,
+                                                       const std::string& container,
+                                                       std::chrono::seconds timeout) {
+    std::vector<Json> lines;
+    std::string pending;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd fd{.fd = follower.stdout_fd(), .events = POLLIN, .revents = 0};
+      if (::poll(&fd, 1, 500) <= 0) continue;
+      char buffer[4096];
+      ssize_t n = ::read(follower.stdout_fd(), buffer, sizeof buffer);
+      if (n <= 0) break;  // it ended
+      pending.append(buffer, static_cast<size_t>(n));
+      for (size_t end; (end = pending.find('\n')) != std::string::npos;) {
+        Json json = Json::parse(pending.substr(0, end), nullptr, false);
+        pending.erase(0, end + 1);
+        if (json.is_discarded()) continue;
+        lines.push_back(json);
+        if (json.value("container", "") != container) return lines;
+      }
+    }
+    return lines;
+  }
+
   static std::set<std::string> Containers(const std::vector<Json>& lines) {
     std::set<std::string> out;
     for (const Json& line : lines) out.insert(line["container"].get<std::string>());
@@ -58,9 +89,23 @@ TEST_F(LogsTest, ReplacedContainersKeepTheirLinesAcrossAServerKill) {
   ASSERT_EQ(Containers(first).size(), 1u);
   std::string old_container = *Containers(first).begin();
 
+  // Following from the newest line on, across the restart below.
+  auto follower = testing::StartYard(AsAdmin({"logs", "hello/dev", "web", "-f", "-n", "1", "--json"}));
+  ASSERT_TRUE(follower) << follower.error().message;
+
   // A restart replaces the container: its lines stay, and once the new one has written,
   // --previous shows the old one's alone.
   Yard({"deployments", "restart", "hello/dev", "web", "--wait"});
+
+  // The follower printed the new container's lines without being started again.
+  std::vector<Json> followed = FollowUntilAnotherContainer(*follower, old_container, 60s);
+  ASSERT_FALSE(followed.empty()) << "yard logs -f printed nothing";
+  EXPECT_NE(followed.back().value("container", ""), old_container)
+      << "yard logs -f did not go on with the new container; it printed " << followed.size()
+      << " lines";
+  EXPECT_TRUE(follower->Running()) << "yard logs -f ended";
+  follower->Kill(SIGTERM);
+  EXPECT_TRUE(follower->Wait(10s));
   std::vector<Json> both;
   auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {

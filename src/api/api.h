@@ -11,9 +11,18 @@
 
 #include "api/router.h"
 #include "base/clock.h"
+#include "deployments/actions.h"
+#include "deployments/clone.h"
+#include "deployments/configuration.h"
 #include "deployments/delivery.h"
 #include "deployments/deployment_service.h"
 #include "deployments/previews.h"
+#include "deployments/auto_stop.h"
+#include "deployments/trash.h"
+#include "deployments/metrics.h"
+#include "deployments/status_tree.h"
+#include "events/recorder.h"
+#include "events/sink.h"
 #include "logs/store.h"
 #include "projects/project_service.h"
 #include "store/api_tokens.h"
@@ -44,8 +53,29 @@ struct Services {
   /// Preview deployments' settings (deployments/previews.h); null: PATCH refuses them.
   deployments::Previews* previews = nullptr;
   std::string build_logs_dir;
+  /// Env and params (deployments/configuration.h); null: no configuration routes.
+  deployments::Configuration* configuration = nullptr;
   /// Deployments' kept logs (logs/store.h); null: no log routes.
   logs::Store* logs = nullptr;
+  /// Where routes report what users do, with the calling user (events/sink.h); null:
+  /// nowhere (tests that do not look at events).
+  events::Sink* events = nullptr;
+  /// The event log that GET /api/v1/events reads (events/recorder.h); null: no event routes.
+  events::Recorder* event_log = nullptr;
+  /// Named actions and one-off commands (deployments/actions.h); null: no action routes.
+  deployments::Actions* actions = nullptr;
+  /// Deployments' status trees (deployments/status_tree.h); null: no status routes, and no
+  /// GET /metrics.
+  deployments::StatusTrees* status_trees = nullptr;
+  /// The server's own figures for GET /metrics (deployments/metrics.h); null: no /metrics.
+  const deployments::ServerMetricsSources* metrics = nullptr;
+  /// Deleted deployments kept for restoring (deployments/trash.h); null: no trash routes.
+  deployments::Trash* trash = nullptr;
+  /// Enabling, disabling and the automatic stop (deployments/auto_stop.h); null: no enable
+  /// and disable routes, start and stop set no stop time, and views show no stage kind.
+  deployments::AutoStop* auto_stop = nullptr;
+  /// Clones with data (deployments/clone.h); null: no clone routes.
+  deployments::Cloner* cloner = nullptr;
   /// Null when the gateway is off.
   const SshEndpoint* ssh = nullptr;
   /// Schedules a fetch of a mirrored project's source, and the deploys that new commits on
@@ -74,8 +104,26 @@ void AddDomainRoutes(Router& router, Services& services);
 /// (list, show, log, cancel), releases, rollback, promote.
 void AddDeliveryRoutes(Router& router, Services& services);
 
+/// /api/v1/projects/{project}/deployments/{deployment}/env and /params: listing with origins,
+/// overrides and params set and unset, secrets revealed to owners.
+void AddConfigRoutes(Router& router, Services& services);
 /// GET /api/v1/projects/{project}/deployments/{deployment}/logs: kept logs, read or followed.
 void AddLogRoutes(Router& router, Services& services);
+/// GET …/deployments/{deployment}/status (the status tree) and GET …/{project}/status.
+void AddStatusRoutes(Router& router, Services& services);
+/// GET /metrics (admin): Prometheus's text format.
+void AddMetricsRoutes(Router& router, Services& services);
+/// GET /api/v1/events and …/deployments/{deployment}/events: the event log, read or followed.
+void AddEventRoutes(Router& router, Services& services);
+/// /api/v1/projects/{project}/deployments/{deployment}/actions... and /exec: the manifest's
+/// actions and one-off commands, run with their output streamed, and past runs.
+void AddActionRoutes(Router& router, Services& services);
+/// /api/v1/projects/{project}/trash...: deleted deployments, restored or purged.
+void AddTrashRoutes(Router& router, Services& services);
+/// POST …/deployments/{deployment}/enable and /disable.
+void AddEnableRoutes(Router& router, Services& services);
+/// POST and GET …/deployments/{deployment}/clone: clones with data, and their progress.
+void AddCloneRoutes(Router& router, Services& services);
 /// /api/v1/projects/{project}/webhook...: pushes from GitHub, GitLab, Gitea and Forgejo
 /// (public, signed), and the owners' management of the secret.
 void AddWebhookRoutes(Router& router, Services& services);

@@ -17,7 +17,9 @@
 #include <fmt/format.h>
 
 #include "api/api.h"
+#include "api/audit.h"
 #include "api/json.h"
+#include "api/size_request.h"
 #include "api/views.h"
 #include "base/fs.h"
 #include "git/bare_repository.h"
@@ -188,9 +190,16 @@ void AddDeliveryRoutes(Router& router, Services& services) {
       [&services, target_of, view_of](const RouteContext& context) -> Result<http::Response> {
         auto [project, d] = TRY(target_of(context));
         Json body = TRY(ParseBody(context.request));
-        TRY(RejectUnknownFields(body, {"branch", "auto_deploy"}));
+        TRY(RejectUnknownFields(body, {"branch", "auto_deploy", "size"}));
         auto branch = TRY(OptionalString(body, "branch"));
         auto auto_deploy = TRY(OptionalBool(body, "auto_deploy"));
+        // Checked before anything changes (deployments/sizes.h).
+        std::optional<deployments::Limits> size;
+        if (body.contains("size") && !body["size"].is_null()) {
+          size = TRY(deployments::ApplySizeChange({d.cpu_millis, d.memory_bytes},
+                                                  TRY(SizeChangeOf(body["size"]))));
+        }
+        bool resized = size && *size != deployments::Limits{d.cpu_millis, d.memory_bytes};
         if (d.desired == store::Desired::kDeleted) {
           return Unexpected(ErrorCode::kFailedPrecondition, "the deployment is being deleted");
         }
@@ -209,6 +218,13 @@ void AddDeliveryRoutes(Router& router, Services& services) {
         }
         if (auto_deploy && *auto_deploy != d.auto_deploy) {
           TRY(services.delivery->SetAutoDeploy(d, *auto_deploy));
+        }
+        if (resized) TRY(services.deployments->SetSize(d, size->cpu_millis, size->memory_bytes));
+        if ((branch && *branch != d.branch) || (auto_deploy && *auto_deploy != d.auto_deploy) ||
+            resized) {
+          Audit(services, context,
+                events::AboutDeployment(d, events::kDeploymentUpdated,
+                                        fmt::format("settings changed: {}", body.dump()), body));
         }
         return JsonResponse(200, view_of(TRY(services.deployment_store->Find(d.id))));
       });
@@ -305,7 +321,13 @@ void AddDeliveryRoutes(Router& router, Services& services) {
         Json body = TRY(ParseBody(context.request));
         TRY(RejectUnknownFields(body, {"release"}));
         auto number = TRY(OptionalReleaseNumber(body));
-        return release_answer(TRY(services.delivery->Rollback(d, number, context.principal->user)));
+        store::Release made = TRY(services.delivery->Rollback(d, number, context.principal->user));
+        Audit(services, context,
+              events::AboutDeployment(d, events::kDeploymentRolledBack,
+                                      fmt::format("rolled back to {} ({})", made.source,
+                                                  made.commit.substr(0, 12)),
+                                      {{"release", made.number}, {"commit", made.commit}}));
+        return release_answer(made);
       });
 
   router.Add("POST", base + "/promote", Access::kAuthenticated,
@@ -323,8 +345,16 @@ void AddDeliveryRoutes(Router& router, Services& services) {
                                                project.name));
                }
                store::Deployment source = TRY(services.deployments->Find(project, from));
-               return release_answer(TRY(services.delivery->Promote(project, source, number, d,
-                                                                    context.principal->user)));
+               store::Release made = TRY(services.delivery->Promote(project, source, number, d,
+                                                                    context.principal->user));
+               Audit(services, context,
+                     events::AboutDeployment(d, events::kDeploymentPromoted,
+                                             fmt::format("runs {} ({})", made.source,
+                                                         made.commit.substr(0, 12)),
+                                             {{"release", made.number},
+                                              {"commit", made.commit},
+                                              {"from", source.name}}));
+               return release_answer(made);
              });
 }
 

@@ -5,7 +5,9 @@
 #include <fmt/core.h>
 
 #include "api/api.h"
+#include "api/audit.h"
 #include "api/json.h"
+#include "api/size_request.h"
 #include "api/views.h"
 #include "deployments/deployment_service.h"
 
@@ -70,22 +72,19 @@ void AddDeploymentRoutes(Router& router, Services& services) {
                request.params = TRY(StringMap(body, "params"));
                request.env = TRY(StringMap(body, "env"));
                if (body.contains("size") && !body["size"].is_null()) {
-                 const Json& size = body["size"];
-                 if (!size.is_object()) {
-                   return Unexpected(ErrorCode::kInvalidArgument,
-                                     "'size' must be an object: {\"cpus\": \"0.5\", \"memory\": "
-                                     "\"512m\"}");
-                 }
-                 TRY(RejectUnknownFields(size, {"cpus", "memory"}));
-                 if (auto cpus = TRY(OptionalString(size, "cpus"))) {
-                   request.cpu_millis = TRY(deployments::ParseCpus(*cpus));
-                 }
-                 if (auto memory = TRY(OptionalString(size, "memory"))) {
-                   request.memory_bytes = TRY(deployments::ParseMemory(*memory));
-                 }
+                 // A named size and/or limits (deployments/sizes.h).
+                 deployments::Limits size =
+                     TRY(deployments::ApplySizeChange({}, TRY(SizeChangeOf(body["size"]))));
+                 request.cpu_millis = size.cpu_millis;
+                 request.memory_bytes = size.memory_bytes;
                }
                store::Deployment d =
                    TRY(services.deployments->Create(project, request, context.principal->user));
+               if (services.auto_stop != nullptr) TRY(services.auto_stop->Created(d));
+               Audit(services, context,
+                     events::AboutDeployment(d, events::kDeploymentCreated,
+                                             fmt::format("created (stage {}, branch {})", d.stage,
+                                                         d.branch)));
                return show(d, 201);
              });
 
@@ -98,17 +97,32 @@ void AddDeploymentRoutes(Router& router, Services& services) {
   auto action = [&](const char* verb, auto&& run) {
     router.Add("POST", fmt::format("/api/v1/projects/{{project}}/deployments/{{deployment}}/{}", verb),
                Access::kAuthenticated,
-               [&services, deployment_of, show, run](const RouteContext& context)
+               [&services, deployment_of, show, run, verb](const RouteContext& context)
                    -> Result<http::Response> {
                  auto [project, d] = TRY(deployment_of(context));
                  TRY(run(services, context, project, d));
+                 Json request = Json::parse(context.request.body, nullptr, false);
+                 Audit(services, context, events::DeploymentAction(d, verb, request));
                  return show(d, 202);
                });
   };
+  // Start and stop are enable and disable without a time (deployments/auto_stop.h): a
+  // development stage's auto_stop applies.
   action("start", [](Services& s, const RouteContext&, const store::Project&,
-                     const store::Deployment& d) { return s.deployments->Start(d); });
+                     const store::Deployment& d) -> Status {
+    if (s.auto_stop == nullptr) return s.deployments->Start(d);
+    TRY(s.auto_stop->Enable(d, {}));
+    return Ok();
+  });
   action("stop", [](Services& s, const RouteContext&, const store::Project&,
-                    const store::Deployment& d) { return s.deployments->Stop(d); });
+                    const store::Deployment& d) {
+    return s.auto_stop == nullptr ? s.deployments->Stop(d) : s.auto_stop->Disable(d);
+  });
+  action("redeploy", [](Services& s, const RouteContext& context, const store::Project& project,
+                        const store::Deployment& d) -> Status {
+    TRY(RejectUnknownFields(TRY(ParseBody(context.request)), {}));
+    return s.deployments->Redeploy(project, d);
+  });
   action("rebuild", [](Services& s, const RouteContext& context, const store::Project& project,
                        const store::Deployment& d) -> Status {
     if (s.delivery == nullptr) return Unexpected(ErrorCode::kInternal, "builds are not served");
@@ -130,6 +144,8 @@ void AddDeploymentRoutes(Router& router, Services& services) {
              [&services, deployment_of, show](const RouteContext& context) -> Result<http::Response> {
                auto [project, d] = TRY(deployment_of(context));
                TRY(services.deployments->Delete(d));
+               Audit(services, context,
+                     events::AboutDeployment(d, events::kDeploymentDeleted, "deleted"));
                auto fresh = services.deployment_store->Find(d.id);
                if (!fresh) return http::Response{.status = 202};
                return show(*fresh, 202);

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "api/api.h"
+#include "api/audit.h"
 #include "api/json.h"
 #include "api/views.h"
 #include "deployments/deployment_service.h"
@@ -61,13 +62,24 @@ void AddDomainRoutes(Router& router, Services& services) {
                if (!added && added.error().code == ErrorCode::kAlreadyExists) {
                  return Unexpected(HideOtherProjects(services, context, hostname, added.error()));
                }
-               return JsonResponse(201, DomainView(TRY(std::move(added))));
+               store::Domain domain = TRY(std::move(added));
+               Audit(services, context,
+                     events::AboutDeployment(d, events::kDomainAdded,
+                                             fmt::format("{} routed to endpoint {}",
+                                                         domain.hostname, domain.endpoint),
+                                             {{"hostname", domain.hostname},
+                                              {"endpoint", domain.endpoint}}));
+               return JsonResponse(201, DomainView(domain));
              });
 
   router.Add("DELETE", std::string(kDomains) + "/{hostname}", Access::kAuthenticated,
              [&services, deployment_of](const RouteContext& context) -> Result<http::Response> {
                auto [project, d] = TRY(deployment_of(context));
                TRY(services.deployments->RemoveDomain(d, context.Param("hostname")));
+               Audit(services, context,
+                     events::AboutDeployment(d, events::kDomainRemoved,
+                                             context.Param("hostname") + " removed",
+                                             {{"hostname", context.Param("hostname")}}));
                return http::Response{.status = 204};
              });
 }

@@ -1,6 +1,7 @@
 #include <fmt/core.h>
 
 #include "api/api.h"
+#include "api/audit.h"
 #include "api/json.h"
 #include "api/views.h"
 #include "auth/credentials.h"
@@ -42,6 +43,12 @@ void AddKeyRoutes(Router& router, Services& services) {
                    .fingerprint = parsed.fingerprint,
                    .bits = parsed.bits,
                }));
+               Audit(services, context,
+                     events::AboutInstallation(events::kKeyAdded,
+                                               fmt::format("SSH key '{}' ({}) added", key.name,
+                                                           key.fingerprint),
+                                               {{"name", key.name},
+                                                {"fingerprint", key.fingerprint}}));
                return JsonResponse(201, {{"key", KeyView(key)}});
              });
 
@@ -49,6 +56,10 @@ void AddKeyRoutes(Router& router, Services& services) {
   router.Add("DELETE", "/api/v1/users/me/keys/{key}", Access::kAuthenticated,
              [&services](const RouteContext& context) -> Result<http::Response> {
                TRY(services.keys.Remove(context.principal->user.id, context.Param("key")));
+               Audit(services, context,
+                     events::AboutInstallation(events::kKeyRemoved,
+                                               "SSH key " + context.Param("key") + " removed",
+                                               {{"key", context.Param("key")}}));
                return http::Response{.status = 204};
              });
 }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "api/api.h"
+#include "api/heartbeat.h"
 #include "api/json.h"
 #include "base/names.h"
 #include "logs/store.h"
@@ -17,9 +18,6 @@ namespace {
 
 constexpr int64_t kMaxTail = 100'000;
 constexpr size_t kMaxGrepBytes = 1000;
-// A followed stream with nothing to say sends an empty line this often, so that proxies and
-// clients see it is alive. (The stream is asked every 200 ms: http/message.h.)
-constexpr int kHeartbeatPolls = 75;
 
 Json LineJson(const logs::StoredLine& stored) {
   const logs::LogLine& line = stored.line;
@@ -107,7 +105,7 @@ void AddLogRoutes(Router& router, Services& services) {
         struct State {
           std::string pending;
           logs::Cursor cursor;
-          int idle_polls = 0;
+          Heartbeat heartbeat;
         };
         auto state = std::make_shared<State>();
         for (const logs::StoredLine& line : first.lines) {
@@ -130,12 +128,7 @@ void AddLogRoutes(Router& router, Services& services) {
           }
           for (const logs::StoredLine& line : more->lines) chunk += LineJson(line).dump() + "\n";
           state->cursor = more->cursor;
-          if (!chunk.empty()) {
-            state->idle_polls = 0;
-          } else if (++state->idle_polls >= kHeartbeatPolls) {
-            chunk.push_back('\n');
-            state->idle_polls = 0;
-          }
+          state->heartbeat.Poll(chunk);
           return true;
         };
         return response;

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "api/api.h"
+#include "api/audit.h"
 #include "api/json.h"
 #include "api/views.h"
 #include "git/hooks.h"
@@ -194,6 +195,12 @@ void AddProjectRoutes(Router& router, Services& services) {
                }
                store::Project project =
                    TRY(services.projects.Create(request, context.principal->user));
+               Audit(services, context,
+                     events::AboutProject(project, events::kProjectCreated,
+                                          request.source.empty()
+                                              ? std::string("created (hosted)")
+                                              : "created from " + request.source,
+                                          {{"source", request.source}}));
                return JsonResponse(201,
                                    DetailsView(services, TRY(services.projects.Describe(project))));
              });
@@ -231,6 +238,8 @@ void AddProjectRoutes(Router& router, Services& services) {
                  }
                }
                TRY(services.projects.Delete(project));
+               Audit(services, context,
+                     events::AboutProject(project, events::kProjectDeleted, "deleted"));
                return http::Response{.status = 204};
              });
 
@@ -291,6 +300,13 @@ void AddProjectRoutes(Router& router, Services& services) {
                                     fmt::format("cannot make '{}' {}", name,
                                                 role == store::MemberRole::kOwner ? "an owner"
                                                                                   : "a member"));
+               Audit(services, context,
+                     events::AboutProject(project,
+                                          added ? events::kMemberAdded : events::kMemberChanged,
+                                          fmt::format("{} is {}", name,
+                                                      store::MemberRoleName(role)),
+                                          {{"user", name},
+                                           {"role", store::MemberRoleName(role)}}));
                for (const auto& member : TRY(store.ListMembers(project.id))) {
                  if (member.user_id == user->id) {
                    return JsonResponse(added ? 201 : 200, MemberView(member));
@@ -314,6 +330,10 @@ void AddProjectRoutes(Router& router, Services& services) {
                }
                TRY_CTX(store.RemoveMember(project.id, user->id),
                        fmt::format("cannot remove '{}'", name));
+               Audit(services, context,
+                     events::AboutProject(project, events::kMemberRemoved,
+                                          fmt::format("{} is no longer a member", name),
+                                          {{"user", name}}));
                return http::Response{.status = 204};
              });
 

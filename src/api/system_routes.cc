@@ -21,11 +21,21 @@ void AddAllRoutes(Router& router, Services& services) {
   AddProjectRoutes(router, services);
   AddWebhookRoutes(router, services);
   AddSshRoutes(router, services);
+  if (services.event_log != nullptr) AddEventRoutes(router, services);
   if (services.deployments != nullptr) {
     AddDeploymentRoutes(router, services);
     AddDomainRoutes(router, services);
     if (services.delivery != nullptr) AddDeliveryRoutes(router, services);
     if (services.logs != nullptr) AddLogRoutes(router, services);
+    if (services.configuration != nullptr) AddConfigRoutes(router, services);
+    if (services.status_trees != nullptr) AddStatusRoutes(router, services);
+    if (services.status_trees != nullptr && services.metrics != nullptr) {
+      AddMetricsRoutes(router, services);
+    }
+    if (services.actions != nullptr) AddActionRoutes(router, services);
+    if (services.trash != nullptr) AddTrashRoutes(router, services);
+    if (services.auto_stop != nullptr) AddEnableRoutes(router, services);
+    if (services.cloner != nullptr) AddCloneRoutes(router, services);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "api/api.h"
+#include "api/audit.h"
 #include "api/json.h"
 #include "api/views.h"
 #include "auth/credentials.h"
@@ -53,6 +54,10 @@ void AddTokenRoutes(Router& router, Services& services) {
                std::string label = name.value_or(fmt::format("token-{}", services.clock.NowUnix()));
                auto issued = TRY(auth::IssueToken(services.tokens, context.principal->user.id,
                                                   label, expires_at));
+               Audit(services, context,
+                     events::AboutInstallation(events::kTokenCreated,
+                                               fmt::format("API token '{}' created", label),
+                                               {{"token", issued.token.id}, {"name", label}}));
                return JsonResponse(201, {{"token", TokenView(issued.token)},
                                          {"secret", issued.secret}});
              });
@@ -61,6 +66,10 @@ void AddTokenRoutes(Router& router, Services& services) {
              [&services](const RouteContext& context) -> Result<http::Response> {
                int64_t id = TRY(ParseId(context.Param("id"), "token"));
                TRY(services.tokens.Revoke(context.principal->user.id, id));
+               Audit(services, context,
+                     events::AboutInstallation(events::kTokenRevoked,
+                                               fmt::format("API token {} revoked", id),
+                                               {{"token", id}}));
                return http::Response{.status = 204};
              });
 }

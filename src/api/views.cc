@@ -1,11 +1,25 @@
 #include "api/views.h"
 
+#include <fmt/core.h>
+
+#include "api/size_request.h"
 #include "base/clock.h"
+#include "secrets/secret_box.h"
 
 namespace yard::api {
 namespace {
 
 Json NullIfEmpty(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
+// Sealed secrets (secrets/secret_box.h) are write-only: null here, revealed only by the env
+// and params routes.
+Json MaskSealed(const std::map<std::string, std::string>& values) {
+  Json out = Json::object();
+  for (const auto& [key, value] : values) {
+    out[key] = secrets::IsSealed(value) ? Json(nullptr) : Json(value);
+  }
+  return out;
+}
 
 Json ServiceView(const controller::ServiceStatus& service) {
   return Json{{"id", service.id},
@@ -119,17 +133,24 @@ Json DeploymentView(const Services& services, const store::Deployment& d,
             {"preview", d.preview_branch ? Json{{"branch", *d.preview_branch},
                                                 {"expires_at", TimeView(d.expires_at)}}
                                           : Json(nullptr)},
-            {"params", d.params},
-            {"env", d.env},
-            {"size", {{"cpus", d.cpu_millis ? Json(static_cast<double>(d.cpu_millis) / 1000.0)
-                                            : Json(nullptr)},
-                      {"memory_bytes", d.memory_bytes ? Json(d.memory_bytes) : Json(nullptr)}}},
+            {"params", MaskSealed(d.params)},
+            {"env", MaskSealed(d.env)},
+            {"size", SizeView({d.cpu_millis, d.memory_bytes})},
             {"desired", store::DesiredName(d.desired)},
             {"commit", NullIfEmpty(d.release_commit)},
             {"target_commit", NullIfEmpty(d.target_commit)},
             {"version", d.version},
             {"created_at", TimeView(d.created_at)},
             {"updated_at", TimeView(d.updated_at)}};
+  // Enabling and the automatic stop (deployments/auto_stop.h): when a running deployment
+  // stops by itself; on a stopped one, when it did.
+  view["stop_at"] = TimeView(d.stop_at);
+  view["stage_kind"] = nullptr;
+  if (services.auto_stop != nullptr) {
+    if (auto stage = services.auto_stop->StageOf(d)) {
+      view["stage_kind"] = manifest::StageKindName(stage->kind);
+    }
+  }
   if (status) {
     Json reasons = status->reasons;
     Json service_views = Json::array();
@@ -170,6 +191,13 @@ Json DeploymentView(const Services& services, const store::Deployment& d,
     view["endpoints"] = Json::array();
     view["ssh"] = DeploymentSshView(services, d.project, d.name, {});
   }
+  if (d.desired == store::Desired::kStopped && d.stop_at) {
+    view["status"]["reasons"].insert(
+        view["status"]["reasons"].begin(),
+        Json(fmt::format("stopped automatically at {}: its time to run was up; `yard "
+                         "deployments enable` runs it again",
+                         FormatTimestamp(*d.stop_at))));
+  }
   return view;
 }
 
@@ -197,8 +225,8 @@ Json ReleaseView(const store::Release& release, bool current) {
               {"kind", store::ReleaseKindName(release.kind)},
               {"source", NullIfEmpty(release.source)},
               {"build_id", release.build_id ? Json(*release.build_id) : Json(nullptr)},
-              {"params", release.params},
-              {"env", release.env},
+              {"params", MaskSealed(release.params)},
+              {"env", MaskSealed(release.env)},
               {"created_at", TimeView(release.created_at)},
               {"created_by", release.created_by && !release.created_by_name.empty()
                                  ? Json(release.created_by_name)

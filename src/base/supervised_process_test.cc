@@ -116,7 +116,8 @@ TEST_F(SupervisedProcessTest, RestartsAChildThatExits) {
   exiting.Stop();
   auto runs = fs::ReadFile(dir.File("runs"));
   ASSERT_TRUE(runs);
-  EXPECT_GE(std::count(runs->begin(), runs->end(), '\n'), 4);
+  // Three runs exited after writing their line; the fourth may be stopped before it writes.
+  EXPECT_GE(std::count(runs->begin(), runs->end(), '\n'), 3);
 }
 
 TEST_F(SupervisedProcessTest, WaitsOutTheBackoffAndStopCutsItShort) {

@@ -70,9 +70,19 @@ Result<Json> ApiClient::Call(const std::string& method, const std::string& path,
 }
 
 Status ApiClient::StreamLines(const std::string& path,
-                              const std::function<void(const Json&)>& on_line) {
+                              const std::function<void(const Json&)>& on_line,
+                              const Json* post_body) {
   http::ClientRequest request;
   request.target = path;
+  if (post_body != nullptr) {
+    request.method = "POST";
+    try {
+      request.body = post_body->dump();
+    } catch (const Json::type_error&) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        "the input contains text that is not valid UTF-8");
+    }
+  }
   request.headers.emplace_back("Authorization", "Bearer " + token_);
   request.headers.emplace_back("Accept", "application/x-ndjson");
   std::string pending;

@@ -26,7 +26,9 @@ class ApiClient {
   /// GETs a streamed NDJSON answer (a followed log) and hands each JSON line to `on_line` as
   /// it arrives, until the server ends the stream (Ok) or the connection breaks. Blank lines
   /// (keep-alives) are skipped. An error answer becomes an Error as in Call.
-  Status StreamLines(const std::string& path, const std::function<void(const Json&)>& on_line);
+  /// With `post_body`: POSTs it instead (a run whose output is streamed).
+  Status StreamLines(const std::string& path, const std::function<void(const Json&)>& on_line,
+                     const Json* post_body = nullptr);
 
   const std::string& server() const { return server_; }
   /// How long one call may take (30 s unless changed).

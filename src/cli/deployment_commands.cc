@@ -37,6 +37,10 @@ void PrintDeployment(const Json& d) {
               Cell(d, "branch").c_str(),
               d.value("auto_deploy", true) ? "" : " (auto-deploy off: pushes do not deploy)",
               Short(d["commit"]).c_str());
+  if (d.value("stop_at", Json()).is_string() && d.value("desired", "") == "running") {
+    std::printf("  stops by itself at %s · `yard deployments enable --for` changes it\n",
+                Cell(d, "stop_at").c_str());
+  }
   if (const Json& preview = d.value("preview", Json()); preview.is_object()) {
     std::printf("  preview of %s · deleted with the branch, or at %s\n",
                 Cell(preview, "branch").c_str(), Cell(preview, "expires_at").c_str());
@@ -58,14 +62,10 @@ void PrintDeployment(const Json& d) {
     std::printf("  primary %s%s\n", Cell(status, "primary").c_str(),
                 ssh.is_object() ? (" · " + Cell(ssh, "command")).c_str() : "");
   }
-  const Json& size = d["size"];
-  if (!size["cpus"].is_null() || !size["memory_bytes"].is_null()) {
-    std::printf("  size  cpus %s · memory %s\n",
-                size["cpus"].is_null() ? "unlimited" : size["cpus"].dump().c_str(),
-                size["memory_bytes"].is_null()
-                    ? "unlimited"
-                    : fmt::format("{} MiB", size["memory_bytes"].get<int64_t>() >> 20).c_str());
-  }
+  // Limits of each container (deployments/sizes.h); "unlimited" unless asked for.
+  std::string size_name = Cell(d["size"], "name"), limits = Cell(d["size"], "description");
+  std::printf("  size  %s\n", size_name == limits ? limits.c_str()
+                                                  : (size_name + " (" + limits + ")").c_str());
   for (const Json& reason : status["reasons"]) {
     std::printf("  - %s\n", reason.get<std::string>().c_str());
   }
@@ -196,6 +196,7 @@ struct Flags {
   std::vector<std::string> env;
   std::string cpus;
   std::string memory;
+  std::string size;  // a named size: small, medium, large, …
   std::string service;
   int64_t release = 0;      // rollback --to, promote --release; 0: the default one
   std::string source;       // promote: PROJECT/DEPLOYMENT
@@ -222,6 +223,15 @@ Status Finish(Invocation& invocation, ApiClient& client, const DeploymentTarget&
   return Ok();
 }
 
+// The "size" of a create or change request: a named size and/or limits; empty when none.
+Json SizeBody(const Flags& flags) {
+  Json size = Json::object();
+  if (!flags.size.empty()) size["name"] = flags.size;
+  if (!flags.cpus.empty()) size["cpus"] = flags.cpus;
+  if (!flags.memory.empty()) size["memory"] = flags.memory;
+  return size;
+}
+
 Status Create(Invocation& invocation, const Flags& flags) {
   DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   Json body = {{"name", target.deployment}};
@@ -229,10 +239,7 @@ Status Create(Invocation& invocation, const Flags& flags) {
   if (!flags.branch.empty()) body["branch"] = flags.branch;
   body["params"] = TRY(Pairs(flags.params, "--param"));
   body["env"] = TRY(Pairs(flags.env, "--env"));
-  Json size = Json::object();
-  if (!flags.cpus.empty()) size["cpus"] = flags.cpus;
-  if (!flags.memory.empty()) size["memory"] = flags.memory;
-  if (!size.empty()) body["size"] = size;
+  if (Json size = SizeBody(flags); !size.empty()) body["size"] = size;
   ApiClient client = TRY(Connect(invocation));
   Json d = TRY(client.Post(fmt::format("/api/v1/projects/{}/deployments",
                                        http::PercentEncode(target.project)),
@@ -255,6 +262,12 @@ Status List(Invocation& invocation, const std::string& project) {
   std::vector<std::string> headers = {"NAME", "STAGE", "BRANCH", "PHASE", "COLOUR", "COMMIT",
                                       "CREATED"};
   if (previews) headers.push_back("PREVIEW EXPIRES");
+  // Automatic stops (yard deployments enable --for), likewise.
+  bool stops = false;
+  for (const Json& d : listed["deployments"]) {
+    stops |= d.value("stop_at", Json()).is_string() && d.value("desired", "") == "running";
+  }
+  if (stops) headers.push_back("STOPS AT");
   Table table(headers);
   for (const Json& d : listed["deployments"]) {
     std::vector<std::string> row = {Cell(d, "name"), Cell(d, "stage"), Cell(d, "branch"),
@@ -264,6 +277,7 @@ Status List(Invocation& invocation, const std::string& project) {
       const Json& preview = d.value("preview", Json());
       row.push_back(preview.is_object() ? Cell(preview, "expires_at") : "-");
     }
+    if (stops) row.push_back(d.value("desired", "") == "running" ? Cell(d, "stop_at") : "-");
     table.AddRow(row);
   }
   table.Print(fmt::format("No deployments. Create one with `yard deployments create {}/NAME "
@@ -290,33 +304,8 @@ Status Act(Invocation& invocation, const Flags& flags, const std::string& verb,
 }
 
 Status Delete(Invocation& invocation, const Flags& flags) {
-  DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
-  if (!flags.yes) {
-    return Unexpected(ErrorCode::kUsage,
-                      fmt::format("deleting {}/{} stops it and moves its volumes (code and data) "
-                                  "to the server's trash; run again with --yes to confirm",
-                                  target.project, target.deployment));
-  }
-  ApiClient client = TRY(Connect(invocation));
-  TRY(client.Delete(DeploymentPath(target)));
-  if (flags.wait) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(flags.timeout);
-    while (true) {
-      auto d = client.Get(DeploymentPath(target));
-      if (!d && d.error().code == ErrorCode::kNotFound) break;
-      if (!d) return Unexpected(d.error());
-      if (std::chrono::steady_clock::now() > deadline) {
-        return Unexpected(ErrorCode::kTimeout, "the deployment is still being deleted");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-  }
-  if (invocation.json) {
-    PrintJson({{"deleted", flags.target}});
-  } else {
-    std::printf(flags.wait ? "Deleted %s.\n" : "Deleting %s.\n", flags.target.c_str());
-  }
-  return Ok();
+  // trash_commands.cc: the confirmation, and where the data went.
+  return DeleteDeployment(invocation, flags.target, flags.yes, flags.wait, flags.timeout);
 }
 
 void PrintReleases(const Json& releases) {
@@ -407,19 +396,28 @@ Status Set(Invocation& invocation, Flags flags) {
   Json body = Json::object();
   if (!flags.branch.empty()) body["branch"] = flags.branch;
   if (!flags.auto_deploy.empty()) body["auto_deploy"] = flags.auto_deploy == "on";
+  if (Json size = SizeBody(flags); !size.empty()) body["size"] = size;
   if (body.empty()) {
-    return Unexpected(ErrorCode::kUsage, "nothing to set: give --branch or --auto-deploy");
+    return Unexpected(ErrorCode::kUsage, "nothing to set: give --branch, --auto-deploy, --size, "
+                                         "--cpus or --memory");
   }
   ApiClient client = TRY(Connect(invocation));
   Json before = TRY(client.Get(DeploymentPath(target)));
   Json d = TRY(client.Call("PATCH", DeploymentPath(target), &body));
   // Only a new branch has an outcome to wait for: its head's build and rollout.
   bool moved = Cell(d, "branch") != Cell(before, "branch");
-  flags.wait = flags.wait && moved;
+  // A new size replaces the containers (built components roll out): that can be waited for.
+  bool resized = d["size"] != before["size"];
+  flags.wait = flags.wait && (moved || resized);
   std::string done = moved ? fmt::format("Now following {}; its head is being built and rolled "
                                          "out (`--wait` waits for it).",
                                          Cell(d, "branch"))
                            : "Updated.";
+  if (resized) {
+    done += fmt::format(" Size {} ({}): the containers are being replaced with the new "
+                        "limits.",
+                        Cell(d["size"], "name"), Cell(d["size"], "description"));
+  }
   if (!flags.auto_deploy.empty()) {
     done += d.value("auto_deploy", true)
                 ? fmt::format(" Pushes to {} deploy.", Cell(d, "branch"))
@@ -431,6 +429,13 @@ Status Set(Invocation& invocation, Flags flags) {
 }
 
 }  // namespace
+
+Result<Json> WaitForDeployment(ApiClient& client, const DeploymentTarget& target,
+                               std::chrono::seconds timeout, bool quiet) {
+  return Wait(client, target, timeout, quiet);
+}
+
+void PrintDeploymentView(const Json& d) { PrintDeployment(d); }
 
 void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
   auto* deployments = app.add_subcommand(
@@ -463,6 +468,9 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
                      "(repeatable)");
   create->add_option("--cpus", flags->cpus, "CPU limit per container, e.g. 0.5");
   create->add_option("--memory", flags->memory, "Memory limit per container, e.g. 512m or 2g");
+  create->add_option("--size", flags->size,
+                     "A named size: small, medium, large, xlarge or unlimited (the default); "
+                     "--cpus and --memory override its limits");
   add_wait(create);
   create->callback([&invocation, flags] { invocation.status = Create(invocation, *flags); });
 
@@ -507,10 +515,23 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
     invocation.status = Act(invocation, *flags, "rebuild", "Rebuilding.");
   });
 
+  auto* redeploy = deployments->add_subcommand(
+      "redeploy",
+      "Roll the running release out again in fresh containers, without building: built "
+      "components start beside the old ones and take over once healthy, development ones "
+      "restart; add-ons run on");
+  add_target(redeploy);
+  add_wait(redeploy);
+  redeploy->callback([&invocation, flags] {
+    invocation.status = Act(invocation, *flags, "redeploy", "Redeploying.");
+  });
+
   auto* remove = deployments->add_subcommand(
       "delete", "Delete a deployment; its volumes are moved to the server's trash");
   add_target(remove);
-  remove->add_flag("--yes", flags->yes, "Confirm the deletion");
+  remove->add_flag("--yes", flags->yes,
+                   "Do not ask: deployments of other than development stages otherwise take "
+                   "their name typed on a terminal");
   add_wait(remove, "Wait until the deployment is gone");
   remove->callback([&invocation, flags] { invocation.status = Delete(invocation, *flags); });
 
@@ -549,7 +570,8 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
   promote->callback([&invocation, flags] { invocation.status = Promote(invocation, *flags); });
 
   auto* set = deployments->add_subcommand(
-      "set", "Change the branch a deployment follows, or whether pushes to it deploy");
+      "set",
+      "Change the branch a deployment follows, whether pushes to it deploy, or its size");
   add_target(set);
   set->add_option("--branch", flags->branch,
                   "Follow this branch: its head is built and rolled out (not for development "
@@ -558,7 +580,12 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
                   "on: a push to the branch builds and rolls out; off: only rebuilds and "
                   "promotions change what runs")
       ->check(CLI::IsMember({"on", "off"}));
-  add_wait(set, "With --branch: wait until the new head runs and is healthy");
+  set->add_option("--size", flags->size,
+                  "small (0.5 CPU, 512 MiB), medium (1, 1 GiB), large (2, 4 GiB), xlarge (4, "
+                  "8 GiB) or unlimited, for each container; they are replaced to apply it");
+  set->add_option("--cpus", flags->cpus, "CPU limit per container, e.g. 1.5 (0: none)");
+  set->add_option("--memory", flags->memory, "Memory limit per container, e.g. 2g (0: none)");
+  add_wait(set, "With --branch or a new size: wait until it runs and is healthy");
   set->callback([&invocation, flags] { invocation.status = Set(invocation, *flags); });
 }
 

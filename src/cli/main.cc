@@ -61,8 +61,14 @@ int Main(int argc, char** argv) {
   AddWebhookCommands(app, invocation);
   AddPreviewCommands(app, invocation);
   AddDeploymentCommands(app, invocation);
+  AddTrashCommands(app, invocation);
   AddBuildCommands(app, invocation);
+  AddCloneCommands(app, invocation);
   AddLogCommands(app, invocation);
+  AddStatusCommands(app, invocation);
+  AddEnvCommands(app, invocation);
+  AddEventCommands(app, invocation);
+  AddActionCommands(app, invocation);
   AddDomainCommands(app, invocation);
   AddStackCommands(app, invocation);
   AddSshCommands(app, invocation);
@@ -91,7 +97,7 @@ int Main(int argc, char** argv) {
     }
     return ExitCodeFor(error.code);
   }
-  return 0;
+  return invocation.exit_code;
 }
 
 }  // namespace yard::cli

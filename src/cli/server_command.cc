@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "cli/command.h"
 #include "deployments/deployment_service.h"
+#include "manifest/durations.h"
 #include "server/server.h"
 
 namespace yard::cli {
@@ -34,6 +35,7 @@ struct ServerFlags {
   int build_timeout_minutes = 30;
   int keep_releases = 10;
   int dev_git_port = 8418;
+  std::string trash_retention = "7d";
 };
 
 // Build limits by default leave the running deployments a CPU and half the memory.
@@ -158,6 +160,14 @@ Status Run(const ServerFlags& flags) {
   options.max_body_bytes = static_cast<int64_t>(flags.max_body_mib) << 20;
   options.drain = std::chrono::seconds(flags.drain_seconds);
   TRY(ParseBuildLimits(flags, options));
+  std::optional<int64_t> retention = manifest::ParseDuration(flags.trash_retention);
+  if (!retention || *retention <= 0) {
+    return Unexpected(ErrorCode::kUsage,
+                      fmt::format("invalid --trash-retention '{}': expected a duration such as "
+                                  "7d, 12h or 30s (at most 365d)",
+                                  flags.trash_retention));
+  }
+  options.trash_retention = std::chrono::seconds(*retention);
   return server::RunServer(options);
 }
 
@@ -273,6 +283,11 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "address on each deployment's network only; 0 turns it off")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
+  command->add_option("--trash-retention", flags->trash_retention,
+                      "How long a deleted deployment's volumes stay in DATA_DIR/trash, "
+                      "restorable with `yard trash restore`, before they are removed: 7d, 12h, "
+                      "30s")
+      ->capture_default_str();
   command->callback([&invocation, flags] { invocation.status = Run(*flags); });
 }
 

@@ -32,6 +32,7 @@ struct SshFlags {
   std::string component;
   std::vector<std::string> command;
   bool print = false;
+  bool tty = false;  // a terminal even for a command (yard exec -t)
   std::string project;  // ssh-config
 };
 
@@ -184,6 +185,7 @@ Status Ssh(Invocation& invocation, const SshFlags& flags) {
   ssh::SshAddress address = AddressOf(deployment, gateway);
   TRY(WriteKnownHosts({address, gateway.host_keys}));
   std::vector<std::string> argv = ssh::SshArgv(address, user, KnownHostsPath(), flags.command);
+  if (flags.tty) argv.insert(argv.begin() + 1, "-t");
   if (flags.print) {
     if (invocation.json) {
       PrintJson({{"argv", argv},
@@ -259,6 +261,17 @@ Status SshConfig(Invocation& invocation, const SshFlags& flags) {
 }
 
 }  // namespace
+
+Status SshExec(Invocation& invocation, const std::string& target, const std::string& component,
+               const std::vector<std::string>& command) {
+  // ssh sends the words joined by spaces and the gateway runs them with /bin/sh -c: quoted
+  // here, each word arrives as it was given.
+  SshFlags flags{.target = target,
+                 .component = component,
+                 .command = {ssh::ShellJoin(command)},
+                 .tty = true};
+  return Ssh(invocation, flags);
+}
 
 void AddSshCommands(CLI::App& app, Invocation& invocation) {
   auto flags = std::make_shared<SshFlags>();

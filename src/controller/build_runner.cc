@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "controller/image_pruner.h"
 #include "controller/release_inputs.h"
+#include "events/kinds.h"
 
 namespace yard::controller {
 namespace {
@@ -85,6 +86,7 @@ void BuildRunner::Wake() {
 Status BuildRunner::Cancel(int64_t build_id, const std::string& why) {
   store::BuildRecord build = TRY(ctx_.builds->Find(build_id));
   if (build.state == store::BuildState::kQueued && TRY(ctx_.builds->CancelQueued(build_id, why))) {
+    if (ctx_.events != nullptr) ctx_.events->Record(events::BuildCancelled(build, why));
     return Ok();
   }
   {
@@ -154,6 +156,7 @@ void BuildRunner::Execute(const store::BuildRecord& build) {
   if (!made_dirs) log::Warn("build {}: {}", build.id, made_dirs.error().message);
   BuildLog log(fmt::format("{}/{}.log", ctx_.build_logs_dir, build.id));
   log.Line(fmt::format("build {} at commit {} ({})", build.id, build.commit, build.reason));
+  if (ctx_.events != nullptr) ctx_.events->Record(events::BuildStarted(build));
 
   Result<ImageSet> set = MakeImages(build, running->cancel, [&](std::string_view line) {
     log.Line(line);
@@ -179,6 +182,7 @@ void BuildRunner::Execute(const store::BuildRecord& build) {
                                             ? set->images
                                             : std::map<std::string, std::string>{});
   if (!recorded) log::Warn("build {}: {}", build.id, recorded.error().message);
+  if (ctx_.events != nullptr) ctx_.events->Record(events::BuildEnded(build, state, error));
   log::Info("build {} of deployment {} {}{}", build.id, build.deployment_id,
             store::BuildStateName(state), error.empty() ? "" : ": " + error);
   {

@@ -13,12 +13,15 @@
 #include "controller/naming.h"
 #include "manifest/env_resolver.h"
 #include "edge/router.h"
+#include "events/sink.h"
 #include "runtime/runtime.h"
+#include "secrets/secret_box.h"
 #include "store/builds.h"
 #include "store/deployments.h"
 #include "store/domains.h"
 #include "store/projects.h"
 #include "store/releases.h"
+#include "store/trash.h"
 
 namespace yard::controller {
 
@@ -83,8 +86,15 @@ struct ControllerContext {
   Naming naming;
   std::string build_logs_dir;  // DATA_DIR/builds
   std::string trash_dir;       // DATA_DIR/trash
+  /// Where deleted deployments are recorded for restoring (store/trash.h), and for how long
+  /// they are kept; null: the volumes are moved to trash_dir unrecorded.
+  store::TrashStore* trash = nullptr;
+  std::chrono::seconds trash_retention{7 * 24 * 3600};
   const Clock* clock = nullptr;
   manifest::RandomSource* random = nullptr;
+  /// Opens sealed params, overrides and generated values, and seals values drawn
+  /// (secrets/secret_box.h); null: nothing is sealed (tests), and a sealed value is an error.
+  const secrets::SecretBox* secrets = nullptr;
   Prober* prober = nullptr;
   std::function<std::chrono::steady_clock::time_point()> now = [] {
     return std::chrono::steady_clock::now();
@@ -116,6 +126,9 @@ struct ControllerContext {
   int keep_releases = 10;
   /// How often a settled deployment is looked at (crashes, health).
   std::chrono::milliseconds idle_interval{2000};
+  /// Where status changes, builds and rollouts are reported (events/sink.h); null: nowhere
+  /// (tests that do not look at events).
+  events::Sink* events = nullptr;
 };
 
 }  // namespace yard::controller

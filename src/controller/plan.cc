@@ -101,13 +101,13 @@ Result<std::vector<ServicePlan>> MakePlan(const PlanInputs& in) {
     runtime::ContainerSpec& spec = plan.spec;
     spec.name = in.naming->Container(d.project, d.name, service->id, plan.generation);
     spec.image = image->second;
-    for (const auto& [key, value] : env->env) spec.env.emplace_back(key, value.value);
-    if (!plan.addon) {
-      // Deployment overrides win over the manifest (the env vector is ordered; later wins in
-      // the engine, but keep one entry per key for readability).
-      for (const auto& [key, value] : d.env) {
-        std::erase_if(spec.env, [&](const auto& pair) { return pair.first == key; });
-        spec.env.emplace_back(key, value);
+    // The deployment's overrides (in `env` already, release_inputs.h) come last, as they
+    // always have: the order is part of the spec's digest.
+    for (bool overrides : {false, true}) {
+      for (const auto& [key, value] : env->env) {
+        if ((value.origin == manifest::EnvOrigin::kOverride) == overrides) {
+          spec.env.emplace_back(key, value.value);
+        }
       }
     }
     if (std::optional<manifest::Command> command = StartCommand(*service, stage)) {

@@ -8,6 +8,7 @@
 #include "controller/reconciler_internal.h"
 #include "controller/code_sync.h"
 #include "controller/release_inputs.h"
+#include "events/kinds.h"
 
 namespace yard::controller {
 namespace {
@@ -52,6 +53,9 @@ Result<Reconciler::Outcome> Reconciler::Run() {
   if (!found && found.error().code == ErrorCode::kNotFound) return Outcome{.finished = true};
   store::Deployment d = TRY(std::move(found));
   inputs_ = {};
+  // A clone whose volumes are being copied (deployments/clone.h) is not touched, deleted or
+  // not, until the copy hands it over (phase "creating") or is removed.
+  if (d.phase == "cloning") return Outcome{.next = ctx_.idle_interval * 5};
 
   if (d.desired == store::Desired::kDeleted) {
     inputs_.deleting = true;
@@ -211,6 +215,7 @@ Status Reconciler::ReleaseFromBuild(store::Deployment& d) {
                                      ? std::optional<int64_t>(d.created_by)
                                      : std::nullopt));
     log::Info("{}/{}: build {} queued ({})", d.project, d.name, queued.id, reason);
+    if (ctx_.events != nullptr) ctx_.events->Record(events::BuildQueued(d, queued));
     if (ctx_.build_queue != nullptr) ctx_.build_queue->Wake();
     inputs_.building = true;
     inputs_.build_queued = true;
@@ -242,6 +247,7 @@ Status Reconciler::ReleaseFromBuild(store::Deployment& d) {
       d.release_nonce = d.build_nonce;
       log::Info("{}/{}: release {} from build {} ({})", d.project, d.name, made.number,
                 latest->id, made.commit.substr(0, 12));
+      if (ctx_.events != nullptr) ctx_.events->Record(events::RolloutStarted(d, made));
       return Ok();
     }
     case store::BuildState::kFailed:
@@ -408,7 +414,15 @@ void Reconciler::Publish(const store::Deployment& d, const std::vector<ServicePl
   std::string phase(PhaseName(status.phase));
   std::string reason = status.reasons.empty() ? "" : status.reasons.front();
   if (!inputs_.deleting && phase + reason != last_phase_) {
-    if (ctx_.deployments->SetPhase(d.id, phase, reason)) last_phase_ = phase + reason;
+    if (ctx_.deployments->SetPhase(d.id, phase, reason)) {
+      last_phase_ = phase + reason;
+      // After a server restart the stored phase is the last one reported.
+      if (recorded_phase_.empty()) recorded_phase_ = d.phase;
+      if (phase != recorded_phase_ && ctx_.events != nullptr) {
+        ctx_.events->Record(events::PhaseChanged(d, recorded_phase_, phase, reason));
+      }
+      recorded_phase_ = phase;
+    }
   }
   std::lock_guard lock(status_mutex_);
   status_ = std::move(status);

@@ -84,6 +84,8 @@ class Reconciler {
 
   Result<Outcome> Run();
   Status TearDown(const store::Deployment& d, bool remove_everything);
+  /// Records a deleted deployment in the trash (once) and says where its volumes go.
+  Result<std::string> RecordTrash(const store::Deployment& d, const std::string& planned);
   Result<const manifest::Stack*> LoadStack(const git::BareRepository& repository,
                                            const std::string& commit);
   Result<manifest::EnvResolution> ResolveEnv(const store::Deployment& d,
@@ -133,6 +135,7 @@ class Reconciler {
   std::optional<manifest::ParseResult> stack_;
   std::optional<git::BareRepository> repository_;  // the project's, opened on first use
   std::string last_phase_;
+  std::string recorded_phase_;  // the phase last reported as an event (ctx_.events)
   std::string synced_target_;  // the target last brought into the code volume (or tried)
   std::optional<DeploymentStatus::Code> code_;
   std::string origin_url_;     // what the checkout's origin was last pointed at

@@ -11,6 +11,7 @@
 #include "controller/reconciler.h"
 #include "controller/reconciler_internal.h"
 #include "edge/hostnames.h"
+#include "events/kinds.h"
 
 namespace yard::controller {
 
@@ -116,6 +117,9 @@ void Reconciler::RollBack(const store::Deployment& d, const ServicePlan& plan, T
   tracked.state = ServiceState::kRunning;
   tracked.reason = tracked.rollout_error;
   log::Warn("{}/{}: {}: {}", d.project, d.name, plan.id, tracked.rollout_error);
+  if (ctx_.events != nullptr) {
+    ctx_.events->Record(events::RolloutRolledBack(d, plan.id, tracked.rollout_error));
+  }
 }
 
 bool Reconciler::ReadyForTraffic(const ServicePlan& plan, Tracked& tracked) {
@@ -184,6 +188,7 @@ bool Reconciler::Route(const store::Deployment& d, const std::vector<ServicePlan
                                               ctx_.drain, ctx_.upstream_refresh * 2);
       log::Info("{}/{}: {} serves the new version; {} drains for {} s", d.project, d.name,
                 plan.id, tracked.previous->name, ctx_.drain.count());
+      if (ctx_.events != nullptr) ctx_.events->Record(events::RolloutSwitched(d, plan.id));
     }
     if (now < *tracked.previous->retire_at) continue;
     (void)ctx_.runtime->StopContainer(tracked.previous->id, ctx_.stop_grace);

@@ -11,11 +11,42 @@
 #include "base/log.h"
 #include "controller/reconciler.h"
 #include "controller/reconciler_internal.h"
+#include "events/kinds.h"
 
 namespace yard::controller {
 
 using namespace internal;
 using runtime::ContainerState;
+
+Result<std::string> Reconciler::RecordTrash(const store::Deployment& d,
+                                             const std::string& planned) {
+  // Recorded before the move, with the path the volumes go to: a crash between the two
+  // leaves an entry whose directory is still to come (the next pass moves it there, since
+  // the row is still marked deleted), never a directory in the trash nobody knows about.
+  if (auto existing = TRY(ctx_.trash->FindByDeployment(d))) return existing->path;
+  store::TrashSnapshot snapshot = TRY(store::SnapshotOf(*ctx_.deployments, ctx_.domains, d));
+  int64_t now = ctx_.clock->NowUnix();
+  store::TrashEntry entry = TRY(ctx_.trash->Add({.project_id = d.project_id,
+                                                 .name = d.name,
+                                                 .stage = d.stage,
+                                                 .deployment_id = d.id,
+                                                 .path = planned,
+                                                 .snapshot = store::WriteSnapshot(snapshot),
+                                                 .deleted_at = now,
+                                                 .purge_at = now + ctx_.trash_retention.count()}));
+  if (ctx_.events != nullptr) {
+    ctx_.events->Record(
+        {.project_id = d.project_id,
+         .project = d.project,
+         .deployment_id = d.id,
+         .deployment = d.name,
+         .kind = std::string(events::kDeploymentTrashed),
+         .message = fmt::format("deleted; its volumes are kept in the trash until {} (entry {})",
+                                FormatTimestamp(entry.purge_at), entry.id),
+         .data = {{"trash_id", entry.id}, {"purge_at", entry.purge_at}}});
+  }
+  return entry.path;
+}
 
 Status Reconciler::TearDown(const store::Deployment& d, bool remove_everything) {
   // Routes first, so that nobody is sent to a container on its way out. The edge being down
@@ -51,12 +82,17 @@ Status Reconciler::TearDown(const store::Deployment& d, bool remove_everything) 
     // The address may go to another network (of this machine's other installations too).
     if (ctx_.dev_git != nullptr && !network.gateway.empty()) ctx_.dev_git->Close(network.gateway);
   }
-  // Volumes go to the trash, not away: a mistaken delete can be undone by hand.
+  // Volumes go to the trash, not away: a mistaken delete can be undone (deployments/trash.h).
   std::string dir = ctx_.naming.DeploymentDir(d.project, d.name);
-  if (fs::Exists(dir)) {
+  std::string target = fmt::format("{}/{}-{}-{}-{}", ctx_.trash_dir, d.project, d.name, d.id,
+                                   ctx_.clock->NowUnix());
+  if (ctx_.trash != nullptr) target = TRY(RecordTrash(d, target));
+  if (fs::Exists(dir) && fs::Exists(target)) {
+    // Moved once already (an earlier pass), yet the directory is back: keep both apart.
+    log::Warn("{}/{}: {} is in the trash already; {} is left where it is", d.project, d.name,
+              target, dir);
+  } else if (fs::Exists(dir)) {
     TRY(fs::CreateDirectories(ctx_.trash_dir));
-    std::string target = fmt::format("{}/{}-{}-{}-{}", ctx_.trash_dir, d.project, d.name, d.id,
-                                     ctx_.clock->NowUnix());
     std::error_code error;
     std::filesystem::rename(dir, target, error);
     if (error) {
@@ -66,7 +102,7 @@ Status Reconciler::TearDown(const store::Deployment& d, bool remove_everything) 
   }
   Status deleted = ctx_.deployments->Delete(d.id);
   if (!deleted && !IsNotFound(deleted)) return deleted;
-  log::Info("{}/{}: deleted", d.project, d.name);
+  log::Info("{}/{}: deleted; its volumes are in {}", d.project, d.name, target);
   return Ok();
 }
 

@@ -4,6 +4,7 @@
 
 #include "manifest/manifest.h"
 #include "projects/git_repository_view.h"
+#include "secrets/secret_box.h"
 
 namespace yard::controller {
 namespace {
@@ -59,24 +60,58 @@ const manifest::Stage* FindStage(const manifest::Stack& stack, const std::string
   return nullptr;
 }
 
+std::string OverrideKey(const std::string& component, const std::string& name) {
+  return component.empty() ? name : component + ":" + name;
+}
+
+std::map<std::string, std::string> OverridesFor(const store::Deployment& d,
+                                                const std::string& component) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : d.env) {
+    if (key.find(':') == std::string::npos) out[key] = value;
+  }
+  std::string prefix = component + ":";
+  for (const auto& [key, value] : d.env) {
+    if (key.starts_with(prefix)) out[key.substr(prefix.size())] = value;
+  }
+  return out;
+}
+
 Result<manifest::EnvResolution> ResolveDeploymentEnv(const ControllerContext& ctx,
                                                      const store::Deployment& d,
                                                      const manifest::Stack& stack,
                                                      const std::string& commit) {
-  StoredValues values(TRY(ctx.deployments->Values(d.id)), *ctx.random);
+  StoredValues values(TRY(secrets::OpenAll(ctx.secrets, TRY(ctx.deployments->Values(d.id)))),
+                      *ctx.random);
+  std::map<std::string, std::string> params = TRY(secrets::OpenAll(ctx.secrets, d.params));
   manifest::DeploymentContext context{.stage = d.stage,
                                       .deployment = d.name,
                                       .project = d.project,
                                       .branch = d.branch,
                                       .commit = commit,
                                       .domain = ctx.domain};
-  manifest::EnvResolution env = manifest::ResolveEnv(stack, context, d.params, values);
+  manifest::EnvResolution env = manifest::ResolveEnv(stack, context, params, values);
   // Kept even when something else failed to resolve: a value, once drawn, is the value.
-  if (!values.drawn().empty()) TRY(ctx.deployments->AddValues(d.id, values.drawn()));
+  if (!values.drawn().empty()) {
+    std::map<std::string, std::string> drawn = values.drawn();
+    if (ctx.secrets != nullptr) {
+      for (auto& [key, value] : drawn) value = TRY(ctx.secrets->Seal(value));
+    }
+    TRY(ctx.deployments->AddValues(d.id, drawn));
+  }
   if (!env.ok()) {
     return Unexpected(ErrorCode::kFailedPrecondition,
                       "the environment does not resolve: " +
                           manifest::FormatDiagnostic(env.diagnostics.front()));
+  }
+  for (manifest::ServiceEnv& service : env.services) {
+    if (service.kind != manifest::ServiceKind::kComponent) continue;
+    for (const auto& [name, stored] : OverridesFor(d, service.id)) {
+      std::string value = TRY(secrets::OpenWith(ctx.secrets, stored));
+      bool scoped = d.env.contains(OverrideKey(service.id, name));
+      service.env[name] = {std::move(value), manifest::EnvOrigin::kOverride,
+                           scoped ? service.id : "deployment", secrets::IsSealed(stored)};
+    }
   }
   return env;
 }

@@ -4,6 +4,7 @@
 // build runner (to build it): the stack at a commit, the deployment's stage in it, and the
 // environment resolved with the deployment's params and its stored generated values.
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -24,9 +25,19 @@ Result<manifest::ParseResult> LoadStackAt(const git::BareRepository& repository,
 /// The stage named `id`, or null.
 const manifest::Stage* FindStage(const manifest::Stack& stack, const std::string& id);
 
-/// The environment of every service of `stack` for deployment `d` at `commit`. Values drawn
-/// for ${generate:...} the first time are stored before they are used, so that every reader
-/// sees the same ones.
+/// A deployment's env overrides (store::Deployment::env) are keyed `NAME` for every
+/// component and `COMPONENT:NAME` for one; a sealed value (secrets/secret_box.h) is a secret.
+std::string OverrideKey(const std::string& component, const std::string& name);
+/// The overrides `component` gets, as stored (sealed or not): those for every component, then
+/// its own, which win.
+std::map<std::string, std::string> OverridesFor(const store::Deployment& d,
+                                                const std::string& component);
+
+/// The environment of every service of `stack` for deployment `d` at `commit`, with the
+/// deployment's overrides in its components' env (origin kOverride; source "deployment" or
+/// the component). Sealed params, overrides and generated values are opened here, the only
+/// place the controller sees them in plain text. Values drawn for ${generate:...} the first
+/// time are stored (sealed) before they are used, so that every reader sees the same ones.
 Result<manifest::EnvResolution> ResolveDeploymentEnv(const ControllerContext& ctx,
                                                      const store::Deployment& d,
                                                      const manifest::Stack& stack,

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "controller/release_inputs.h"
+#include "events/kinds.h"
 #include "git/bare_repository.h"
 
 namespace yard::deployments {
@@ -26,6 +27,7 @@ Result<std::vector<store::Deployment>> Delivery::FollowBranches(const store::Pro
           d.id, d.target_commit, d.build_nonce,
           fmt::format("push to {}: {}", branch.name, branch.subject.substr(0, 72)), pusher);
       if (!queued) log::Warn("{}/{}: {}", d.project, d.name, queued.error().message);
+      if (queued && events_ != nullptr) events_->Record(events::BuildQueued(d, *queued));
       log::Info("{}/{}: {} moved to {}; deploying it", d.project, d.name, branch.name,
                 Short(branch.commit));
       Wake(d.id);
@@ -191,6 +193,7 @@ Status Delivery::SetBranch(const store::Project& project, const store::Deploymen
   auto queued = stores_.builds.Enqueue(d.id, head, d.build_nonce,
                                        fmt::format("now follows {}", branch), user.id);
   if (!queued) log::Warn("{}/{}: {}", d.project, d.name, queued.error().message);
+  if (queued && events_ != nullptr) events_->Record(events::BuildQueued(d, *queued));
   Wake(d.id);
   return Ok();
 }
@@ -212,6 +215,7 @@ Status Delivery::Rebuild(const store::Project& project, const store::Deployment&
   TRY(stores_.deployments.RequestRebuild(d.id, commit, {}));
   auto queued = stores_.builds.Enqueue(d.id, commit, d.build_nonce + 1, "rebuild", user.id);
   if (!queued) log::Warn("{}/{}: {}", d.project, d.name, queued.error().message);
+  if (queued && events_ != nullptr) events_->Record(events::BuildQueued(d, *queued));
   Wake(d.id);
   return Ok();
 }

@@ -17,6 +17,7 @@
 
 #include "base/result.h"
 #include "controller/controller.h"
+#include "events/sink.h"
 #include "runtime/runtime.h"
 #include "store/builds.h"
 #include "store/deployments.h"
@@ -74,6 +75,9 @@ class Delivery {
   /// Cancels a queued build or stops a running one of deployment `d`.
   Status CancelBuild(const store::Deployment& d, int64_t build_id, const store::User& user);
 
+  /// Where queued builds are reported (events/sink.h); null: nowhere.
+  void set_events(events::Sink* sink) { events_ = sink; }
+
  private:
   Result<const manifest::Stage*> BuiltStage(const manifest::Stack& stack,
                                             const store::Deployment& d, std::string_view role);
@@ -83,6 +87,7 @@ class Delivery {
   DeliveryStores stores_;
   controller::Controller* controller_;
   runtime::Runtime* runtime_;
+  events::Sink* events_ = nullptr;
 };
 
 }  // namespace yard::deployments

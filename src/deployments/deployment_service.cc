@@ -19,6 +19,8 @@ Status Invalid(std::string message) {
   return Unexpected(ErrorCode::kInvalidArgument, std::move(message));
 }
 
+}  // namespace
+
 bool IsEnvName(std::string_view name) {
   if (name.empty() || name.size() > 128 || std::isdigit(static_cast<unsigned char>(name[0]))) {
     return false;
@@ -55,8 +57,15 @@ Status CheckParam(const manifest::Param& param, const std::string& value) {
   if (value.size() > 64 * 1024 || value.find('\0') != std::string::npos) {
     return Invalid(fmt::format("param '{}' is too long or holds a NUL character", param.id));
   }
+  if (secrets::IsSealed(value)) {
+    return Invalid(fmt::format("param '{}': values starting with {} are reserved for sealed "
+                               "secrets",
+                               param.id, secrets::kSealedPrefix));
+  }
   return Ok();
 }
+
+namespace {
 
 // The valid stack at `commit`, or why there is none. `where` names the commit in messages
 // ("branch 'main'").
@@ -227,6 +236,12 @@ Result<store::Deployment> DeploymentService::Create(const store::Project& projec
       return Unexpected(ErrorCode::kInvalidArgument,
                         fmt::format("the value of {} is too long or holds a NUL character", key));
     }
+    if (secrets::IsSealed(value)) {
+      return Unexpected(ErrorCode::kInvalidArgument,
+                        fmt::format("the value of {}: values starting with {} are reserved for "
+                                    "sealed secrets",
+                                    key, secrets::kSealedPrefix));
+    }
   }
   if (request.cpu_millis < 0 || request.memory_bytes < 0) {
     return Unexpected(ErrorCode::kInvalidArgument, "size limits cannot be negative");
@@ -238,6 +253,12 @@ Result<store::Deployment> DeploymentService::Create(const store::Project& projec
   d.stage = stage;
   d.branch = branch;
   d.params = request.params;
+  for (const manifest::Param& param : stack.params) {
+    auto given = d.params.find(param.id);
+    if (given != d.params.end() && param.type == manifest::ParamType::kSecret && secrets_) {
+      given->second = TRY(secrets_->Seal(given->second));
+    }
+  }
   d.env = request.env;
   d.cpu_millis = request.cpu_millis;
   d.memory_bytes = request.memory_bytes;
@@ -302,6 +323,48 @@ Status DeploymentService::Restart(const store::Deployment& d, const std::string&
     services = {service};
   }
   TRY(store_.BumpGenerations(d.id, services));
+  Wake(d.id);
+  return Ok();
+}
+
+Status DeploymentService::Redeploy(const store::Project& project, const store::Deployment& d) {
+  if (d.desired != store::Desired::kRunning) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      fmt::format("the deployment is {}; start it instead",
+                                  d.desired == store::Desired::kDeleted ? "being deleted"
+                                                                        : "stopped"));
+  }
+  if (d.release_commit.empty() || d.release_images.empty()) {
+    return Unexpected(ErrorCode::kFailedPrecondition,
+                      "the deployment has no release yet (its first build has not finished): "
+                      "nothing to redeploy");
+  }
+  git::BareRepository repository = TRY(git::BareRepository::Open(project.repo_path));
+  const manifest::Stack stack = TRY(LoadStack(
+      repository, d.release_commit, fmt::format("commit {}", d.release_commit.substr(0, 12))));
+  // A new generation of each component: new containers from the same images (plan.h).
+  std::vector<std::string> components;
+  for (const manifest::Service& component : stack.components) {
+    if (d.release_images.contains(component.id)) components.push_back(component.id);
+  }
+  if (components.empty()) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "the release has no components to redeploy");
+  }
+  TRY(store_.BumpGenerations(d.id, components));
+  Wake(d.id);
+  return Ok();
+}
+
+Status DeploymentService::SetSize(const store::Deployment& d, int64_t cpu_millis,
+                                  int64_t memory_bytes) {
+  if (cpu_millis < 0 || memory_bytes < 0) {
+    return Unexpected(ErrorCode::kInvalidArgument, "size limits cannot be negative");
+  }
+  if (d.desired == store::Desired::kDeleted) {
+    return Unexpected(ErrorCode::kFailedPrecondition, "the deployment is being deleted");
+  }
+  if (d.cpu_millis == cpu_millis && d.memory_bytes == memory_bytes) return Ok();
+  TRY(store_.SetSize(d.id, cpu_millis, memory_bytes));
   Wake(d.id);
   return Ok();
 }

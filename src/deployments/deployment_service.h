@@ -11,6 +11,9 @@
 
 #include "base/result.h"
 #include "controller/controller.h"
+#include "events/sink.h"
+#include "manifest/model.h"
+#include "secrets/secret_box.h"
 #include "store/deployments.h"
 #include "store/domains.h"
 #include "store/projects.h"
@@ -59,8 +62,18 @@ class DeploymentService {
   /// Restarts one service (component or add-on) or, when `service` is empty, all of them.
   /// Containers start fresh; volumes (code, data) stay.
   Status Restart(const store::Deployment& d, const std::string& service);
+  /// Rolls the deployment's components out again from the release it runs, in fresh
+  /// containers, without building: built components start beside the old ones and take over
+  /// once healthy (a rollout), development ones restart. Add-ons run on. kFailedPrecondition
+  /// when the deployment is not running or has no release yet.
+  Status Redeploy(const store::Project& project, const store::Deployment& d);
   /// Stops and removes everything; volumes go to the trash.
   Status Delete(const store::Deployment& d);
+  /// Changes the limits of each container (sizes.h; 0: none). The controller replaces the
+  /// containers, as for any change of their spec: built components roll out, add-ons and
+  /// development components restart. kInvalidArgument for a negative limit,
+  /// kFailedPrecondition while the deployment is being deleted.
+  Status SetSize(const store::Deployment& d, int64_t cpu_millis, int64_t memory_bytes);
 
   std::optional<controller::DeploymentStatus> StatusOf(const store::Deployment& d);
 
@@ -81,6 +94,11 @@ class DeploymentService {
   /// The deployment that uses `hostname` (compared as in RemoveDomain); kNotFound if none.
   Result<store::Domain> FindDomain(const std::string& hostname);
 
+  /// Where the service reports what it does (events/sink.h); null: nowhere.
+  void set_events(events::Sink* sink) { events_ = sink; }
+  /// Seals secret params given at creation (secrets/secret_box.h); null: kept as given.
+  void set_secrets(const secrets::SecretBox* box) { secrets_ = box; }
+
  private:
   Result<store::DomainStore*> Domains();
   void Wake(int64_t id);
@@ -88,7 +106,14 @@ class DeploymentService {
   store::DeploymentStore& store_;
   controller::Controller* controller_;  // null in tests of validation alone
   DomainSettings domains_;
+  events::Sink* events_ = nullptr;
+  const secrets::SecretBox* secrets_ = nullptr;
 };
+
+/// A variable name: letters, digits and _, not starting with a digit, at most 128 characters.
+bool IsEnvName(std::string_view name);
+/// kInvalidArgument unless `value` fits the param's type (and enum values), saying why.
+Status CheckParam(const manifest::Param& param, const std::string& value);
 
 /// Parses a size such as "512m", "2g", "1024k" or a byte count; kInvalidArgument otherwise.
 Result<int64_t> ParseMemory(std::string_view text);

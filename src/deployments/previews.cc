@@ -221,30 +221,4 @@ Status Previews::Sweep() {
   return Ok();
 }
 
-void Previews::Start(std::chrono::milliseconds interval) {
-  {
-    std::lock_guard lock(thread_mutex_);
-    if (thread_.joinable()) return;
-    stopping_ = false;
-  }
-  thread_ = std::thread([this, interval] {
-    std::unique_lock lock(thread_mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      if (Status swept = Sweep(); !swept) log::Warn("previews: {}", swept.error().message);
-      lock.lock();
-      wake_.wait_for(lock, interval, [this] { return stopping_; });
-    }
-  });
-}
-
-void Previews::Stop() {
-  {
-    std::lock_guard lock(thread_mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
 }  // namespace yard::deployments

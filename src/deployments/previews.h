@@ -16,13 +16,11 @@
 // stay until their branch goes or they expire.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -67,7 +65,6 @@ class Previews {
  public:
   Previews(PreviewStores stores, DeploymentService& service, const Clock& clock)
       : stores_(stores), service_(service), clock_(clock) {}
-  ~Previews() { Stop(); }
   Previews(const Previews&) = delete;
   Previews& operator=(const Previews&) = delete;
 
@@ -86,12 +83,9 @@ class Previews {
   /// branch's next push.
   Status OnPush(const store::Project& project, std::optional<int64_t> pusher);
 
-  /// Deletes the deployments whose expiry has passed.
+  /// Deletes the deployments whose expiry has passed. The server runs it every minute
+  /// (base/periodic_task.h).
   Status Sweep();
-
-  /// Sweeps now and then every `interval` on a thread of its own, until Stop.
-  void Start(std::chrono::milliseconds interval = std::chrono::minutes(1));
-  void Stop();
 
  private:
   Status CreatePreview(const store::Project& project, const git::Branch& branch,
@@ -102,11 +96,6 @@ class Previews {
   DeploymentService& service_;
   const Clock& clock_;
   std::mutex mutex_;  // held by OnPush, Configure and Sweep
-
-  std::mutex thread_mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by thread_mutex_
-  std::thread thread_;
 };
 
 }  // namespace yard::deployments

@@ -289,22 +289,5 @@ TEST_F(PreviewsTest, TakenNamesAndStacksWithoutTheStage) {
   EXPECT_EQ(Previews().size(), 2u);
 }
 
-TEST_F(PreviewsTest, TheSweeperThreadDeletesExpiredPreviewsUntilStopped) {
-  Enable();
-  Commit("feature/x", "x");
-  Push();
-  clock_.Advance(std::chrono::hours(2));
-  previews_.Start(std::chrono::milliseconds(10));
-  // Bounded wait for the thread's first sweep; no timing is asserted.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (Named("preview-feature-x").desired != store::Desired::kDeleted &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(Named("preview-feature-x").desired, store::Desired::kDeleted);
-  previews_.Stop();
-  previews_.Stop();  // twice is fine
-}
-
 }  // namespace
 }  // namespace yard::deployments

@@ -1,11 +1,13 @@
 // The capture on a real podman service (runtime/docker_runtime_fixture.h): containers that
-// write as fast as they can are captured line for line, also across a capture stopped and
-// started again.
+// write as fast as they can are captured line for line, with memory that does not grow with
+// what they write, also across a capture stopped and started again.
 
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <string>
 
 #include "logs/capture.h"
 #include "logs/store.h"
@@ -78,6 +80,55 @@ TEST_F(CaptureOnEngineTest, AFloodIsCapturedOnceInOrder) {
   }
   EXPECT_NE(lines.back().line.time_ns % 1'000'000'000, 0);
   EXPECT_EQ(capture.stats().untimed, 0);
+}
+
+// The largest resident set this process has had, in bytes (VmHWM), since the last reset.
+int64_t PeakResidentBytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) return std::atoll(line.c_str() + 6) * 1024;
+  }
+  return -1;
+}
+
+// Makes the peak the current resident set ("5" to clear_refs resets VmHWM).
+void ResetPeakResident() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+TEST_F(CaptureOnEngineTest, AFloodIsCapturedWithMemoryThatDoesNotGrowWithIt) {
+  Cleanup cleanup(runtime());
+  logs::Capture capture(runtime(), store_, options_);
+  capture.Start();
+  // 2 million lines, 15 MB of text: a capture that held what it read would grow by more.
+  constexpr int kLines = 2'000'000;
+  constexpr int64_t kTextBytes = 14'888'896;  // `seq 1 2000000 | wc -c`
+  ResetPeakResident();
+  int64_t before = PeakResidentBytes();
+  ASSERT_GT(before, 0) << "no VmHWM in /proc/self/status";
+  std::string id = RunScript(cleanup, "big-flood", "flood", fmt::format("seq 1 {}", kLines));
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(WaitFor([&] { return StateOf(id) == ContainerState::kExited; }));
+  Status drained = capture.Drain(id, 300s);
+  ASSERT_TRUE(drained) << drained.error().message;
+  int64_t growth = PeakResidentBytes() - before;
+  EXPECT_EQ(capture.stats().lines, kLines);
+  EXPECT_LT(growth, kTextBytes / 2) << "the capture's memory grew by " << growth
+                                    << " bytes while the container wrote " << kTextBytes;
+
+  // Every line is stored once, in order: read back page by page, as a follower does.
+  logs::Cursor cursor;
+  int next = 1;
+  for (;;) {
+    auto page = store_.ReadAfter(kDeployment, logs::Query{.services = {"flood"}}, cursor,
+                                 std::chrono::milliseconds(0), 50'000);
+    ASSERT_TRUE(page) << page.error().message;
+    if (page->lines.empty()) break;
+    for (const logs::StoredLine& stored : page->lines) {
+      ASSERT_EQ(stored.line.text, std::to_string(next)) << "line " << next;
+      ++next;
+    }
+    cursor = page->cursor;
+  }
+  EXPECT_EQ(next - 1, kLines);
 }
 
 TEST_F(CaptureOnEngineTest, AStoppedCaptureResumesWithoutLossOrRepeats) {

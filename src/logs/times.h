@@ -9,14 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include "base/rfc3339.h"
+
 namespace yard::logs {
 
-/// "2026-11-27T14:00:00.123456789Z" and offsets ("+02:00"); any number of fraction digits
-/// (beyond 9 ignored). nullopt when malformed.
-std::optional<int64_t> ParseRfc3339Nanos(std::string_view text);
-
-/// "2026-11-27T14:00:00.123456789Z" (always 9 fraction digits, UTC).
-std::string FormatRfc3339Nanos(int64_t time_ns);
+// The RFC 3339 times of base/rfc3339.h, under the names the log code uses.
+using ::yard::FormatRfc3339Nanos;
+using ::yard::ParseRfc3339Nanos;
 
 /// A point in time for --since/--until: a duration ago ("90s", "10m", "2h", "1d"), an RFC 3339
 /// time, a date ("2026-11-27", midnight UTC), or Unix seconds. nullopt when none of these.

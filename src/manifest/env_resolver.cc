@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <tuple>
 
 #include "edge/hostnames.h"
@@ -60,6 +61,7 @@ class Resolver {
            const std::map<std::string, std::string>& params, GeneratedValues& generated)
       : stack_(stack), context_(context), generated_(generated) {
     for (const Param& param : stack.params) {
+      if (param.type == ParamType::kSecret) secret_params_.insert(param.id);
       if (auto given = params.find(param.id); given != params.end()) {
         params_[param.id] = given->second;
       } else if (param.default_value) {
@@ -252,7 +254,7 @@ class Resolver {
           Resolve(*by_id_.at(import.service), Scope::kExport, provider.source_name, unknown);
       if (value == nullptr) return std::nullopt;  // the source reported it
       return EnvValue{value->value, EnvOrigin::kImport,
-                      fmt::format("{}.{}", import.service, provider.source_name)};
+                      fmt::format("{}.{}", import.service, provider.source_name), value->secret};
     }
     return Evaluate(plan, *provider.var, scope);
   }
@@ -316,6 +318,7 @@ class Resolver {
             ok = false;
           } else {
             out.value += value->value;
+            out.secret |= value->secret;
           }
           break;
         }
@@ -324,6 +327,7 @@ class Resolver {
           if (value != params_.end()) {
             out.value += value->second;
             out.source = piece.name;
+            out.secret |= secret_params_.contains(piece.name);
             break;
           }
           ok = false;
@@ -342,6 +346,7 @@ class Resolver {
           } else {
             out.value += *value;
             out.source = key;
+            out.secret = true;
           }
           break;
         }
@@ -364,6 +369,7 @@ class Resolver {
   const DeploymentContext& context_;
   GeneratedValues& generated_;
   std::map<std::string, std::string> params_;
+  std::set<std::string> secret_params_;
   std::vector<ServicePlan> plans_;  // never resized after BuildPlans: by_id_ points into it
   std::map<std::string, const ServicePlan*> by_id_;
   std::map<NodeKey, Node> nodes_;
@@ -467,6 +473,8 @@ std::string_view EnvOriginName(EnvOrigin origin) {
       return "param";
     case EnvOrigin::kGenerated:
       return "generated";
+    case EnvOrigin::kOverride:
+      return "override";
   }
   return "unknown";
 }

@@ -114,6 +114,7 @@ enum class EnvOrigin {
   kPlatform,   // a platform variable; source: `stackyard.VARIABLE`
   kParam,      // the whole value is `${param:ID}`; source: the param id
   kGenerated,  // the whole value is one `${generate:…}`; source: its GeneratedValues key
+  kOverride,   // not the resolver's: a deployment's override (controller/release_inputs.h)
 };
 
 std::string_view EnvOriginName(EnvOrigin origin);
@@ -122,6 +123,9 @@ struct EnvValue {
   std::string value;
   EnvOrigin origin = EnvOrigin::kEnv;
   std::string source;
+  /// Holds a secret: a `secret` param or a generated value, directly or through a reference
+  /// or an import. Shown masked (docs/configuration.md).
+  bool secret = false;
   bool operator==(const EnvValue&) const = default;
 };
 

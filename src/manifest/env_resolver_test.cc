@@ -281,9 +281,43 @@ TEST(EnvResolverTest, ParamsTakeDefaultsOrGivenValues) {
   Resolved r = Resolve(kParams, {{"key", "s3cret"}, {"stale", "ignored"}});
   ASSERT_EQ(r.errors, "");
   EXPECT_EQ(r.Service("web").env.at("LEVEL"), (EnvValue{"info", EnvOrigin::kParam, "level"}));
-  EXPECT_EQ(r.Service("web").env.at("KEY"), (EnvValue{"k=s3cret", EnvOrigin::kEnv, ""}));
+  EXPECT_EQ(r.Service("web").env.at("KEY"), (EnvValue{"k=s3cret", EnvOrigin::kEnv, "", true}));
   r = Resolve(kParams, {{"key", "s"}, {"level", "debug"}});
   EXPECT_EQ(r.Env("web", "LEVEL"), "debug");
+}
+
+constexpr std::string_view kSecrets = R"(version: 1
+params:
+  - id: key
+    type: secret
+  - id: level
+    default: info
+components:
+  - id: web
+    import: [db.*]
+    env:
+      PLAIN: ${param:level}
+      FROM_KEY: "k=${param:key}"
+      VIA: "${FROM_KEY}!"
+      TOKEN: ${generate:hex:8}
+addons:
+  - id: db
+    catalog: postgres
+)";
+
+// A value that holds a secret param or a generated value is marked, however it got there.
+TEST(EnvResolverTest, SecretsAreMarkedThroughReferencesAndImports) {
+  Resolved r = Resolve(kSecrets, {{"key", "s3cret"}});
+  ASSERT_EQ(r.errors, "");
+  const ServiceEnv& web = r.Service("web");
+  EXPECT_FALSE(web.env.at("PLAIN").secret);
+  EXPECT_TRUE(web.env.at("FROM_KEY").secret);
+  EXPECT_TRUE(web.env.at("VIA").secret);
+  EXPECT_TRUE(web.env.at("TOKEN").secret);
+  EXPECT_TRUE(web.env.at("POSTGRES_PASSWORD").secret);
+  EXPECT_EQ(web.env.at("POSTGRES_PASSWORD").origin, EnvOrigin::kImport);
+  EXPECT_TRUE(web.env.at("DATABASE_URL").secret);
+  EXPECT_FALSE(web.env.at("POSTGRES_USER").secret);
 }
 
 TEST(EnvResolverTest, MissingParamWithoutDefaultIsOneError) {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "base/rfc3339.h"
 #include "http/message.h"
 
 namespace yard::runtime::docker {
@@ -114,75 +115,11 @@ int PortNumber(const Json& value) {
   return 0;
 }
 
-std::vector<std::string> EnvList(const std::vector<std::pair<std::string, std::string>>& env) {
-  std::vector<std::string> out;
-  out.reserve(env.size());
-  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
-  return out;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const unsigned year_of_era = static_cast<unsigned>(year - era * 400);
-  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + static_cast<int64_t>(day_of_era) - 719468;
-}
-
-// Nanoseconds since the epoch of an RFC 3339 time; 0 for the zero time and for non-times.
+// Nanoseconds since the epoch of an RFC 3339 time; 0 for the zero time ("0001-01-01T…"),
+// anything before the epoch, and non-times.
 int64_t ParseEngineTimeNs(std::string_view text) {
-  auto digits = [&](size_t at, size_t count, int64_t& out) {
-    if (at + count > text.size()) return false;
-    out = 0;
-    for (size_t i = at; i < at + count; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
-      out = out * 10 + (text[i] - '0');
-    }
-    return true;
-  };
-  int64_t year, month, day, hour, minute, second;
-  if (!digits(0, 4, year) || text.size() < 19 || text[4] != '-' || !digits(5, 2, month) ||
-      text[7] != '-' || !digits(8, 2, day) ||
-      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || !digits(11, 2, hour) ||
-      text[13] != ':' || !digits(14, 2, minute) || text[16] != ':' || !digits(17, 2, second)) {
-    return 0;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return 0;
-  }
-  size_t at = 19;
-  int64_t nanos = 0;
-  if (at < text.size() && text[at] == '.') {
-    ++at;
-    int64_t scale = 100000000;
-    while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) {
-      nanos += (text[at] - '0') * scale;
-      scale /= 10;
-      ++at;
-    }
-  }
-  int64_t offset_seconds = 0;
-  if (at < text.size() && (text[at] == 'Z' || text[at] == 'z')) {
-    ++at;
-  } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
-    int64_t offset_hours, offset_minutes;
-    if (!digits(at + 1, 2, offset_hours) || at + 3 >= text.size() || text[at + 3] != ':' ||
-        !digits(at + 4, 2, offset_minutes)) {
-      return 0;
-    }
-    offset_seconds = (offset_hours * 3600 + offset_minutes * 60) * (text[at] == '-' ? -1 : 1);
-    at += 6;
-  } else {
-    return 0;
-  }
-  if (at != text.size()) return 0;
-  int64_t seconds =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-      hour * 3600 + minute * 60 + second - offset_seconds;
-  if (seconds <= 0) return 0;  // the zero time, 0001-01-01, and anything before the epoch
-  return seconds * 1000000000 + nanos;
+  std::optional<int64_t> time = ParseRfc3339Nanos(text);
+  return time && *time > 0 ? *time : 0;
 }
 
 // "Exited (137) 2 minutes ago" -> 137; 0 when the text holds no exit code.
@@ -201,17 +138,6 @@ std::vector<std::string> RealTags(const Json& value) {
     if (tag != "<none>:<none>" && tag != "<none>") tags.push_back(std::move(tag));
   }
   return tags;
-}
-
-// What every exec shares: the command, its variables, directory and user, output attached.
-Json ExecBody(const std::vector<std::string>& cmd,
-              const std::vector<std::pair<std::string, std::string>>& env,
-              const std::string& workdir, const std::string& user) {
-  Json body = {{"Cmd", cmd}, {"AttachStdout", true}, {"AttachStderr", true}};
-  if (!env.empty()) body["Env"] = EnvList(env);
-  if (!workdir.empty()) body["WorkingDir"] = workdir;
-  if (!user.empty()) body["User"] = user;
-  return body;
 }
 
 }  // namespace
@@ -258,151 +184,6 @@ Error EngineError(int status, std::string_view body, std::string_view what) {
     message = fmt::format("the engine answered {}{}{}", status, reason.empty() ? "" : " ", reason);
   }
   return Error{code, fmt::format("{}: {}", what, message)};
-}
-
-// ---- Requests -----------------------------------------------------------------------------
-
-std::string EscapeRef(std::string_view ref) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : ref) {
-    auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) || std::string_view("-._~/:@").find(c) != std::string_view::npos) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    }
-  }
-  return out;
-}
-
-std::string LabelFilter(const Labels& labels) {
-  Json list = Json::array();
-  for (const auto& [key, value] : labels) list.push_back(key + "=" + value);
-  Json filters = {{"label", std::move(list)}};
-  return http::PercentEncode(filters.dump());
-}
-
-bool HasLabels(const Labels& have, const Labels& want) {
-  return std::all_of(want.begin(), want.end(), [&](const auto& pair) {
-    auto it = have.find(pair.first);
-    return it != have.end() && it->second == pair.second;
-  });
-}
-
-std::string ContainerCreateBody(const ContainerSpec& spec) {
-  Json body = Json::object();
-  body["Image"] = spec.image;
-  if (spec.entrypoint) {
-    // Podman keeps the image's entrypoint for an empty list; [""] clears it (as for Docker).
-    body["Entrypoint"] = spec.entrypoint->empty() ? Json::array({""}) : Json(*spec.entrypoint);
-  }
-  if (!spec.cmd.empty()) body["Cmd"] = spec.cmd;
-  if (!spec.env.empty()) body["Env"] = EnvList(spec.env);
-  if (!spec.workdir.empty()) body["WorkingDir"] = spec.workdir;
-  if (!spec.user.empty()) body["User"] = spec.user;
-  if (!spec.hostname.empty()) body["Hostname"] = spec.hostname;
-  body["Labels"] = spec.labels;
-
-  Json host = Json::object();
-  Json exposed = Json::object();
-  Json bindings = Json::object();
-  for (const PortPublish& port : spec.ports) {
-    std::string key = std::to_string(port.container_port) + "/tcp";
-    exposed[key] = Json::object();
-    bindings[key].push_back(
-        {{"HostIp", port.host_ip},
-         {"HostPort", port.host_port > 0 ? std::to_string(port.host_port) : std::string()}});
-  }
-  if (!spec.ports.empty()) {
-    body["ExposedPorts"] = std::move(exposed);
-    host["PortBindings"] = std::move(bindings);
-  }
-  if (!spec.mounts.empty()) {
-    Json mounts = Json::array();
-    for (const Mount& mount : spec.mounts) {
-      mounts.push_back({{"Type", "bind"},
-                        {"Source", mount.source},
-                        {"Target", mount.target},
-                        {"ReadOnly", mount.read_only}});
-    }
-    host["Mounts"] = std::move(mounts);
-  }
-  if (spec.cpus > 0) host["NanoCpus"] = std::llround(spec.cpus * 1e9);
-  if (spec.memory_bytes > 0) host["Memory"] = spec.memory_bytes;
-  if (!spec.extra_hosts.empty()) host["ExtraHosts"] = spec.extra_hosts;
-  host["Init"] = spec.init;
-  host["NetworkMode"] = spec.network.empty() ? std::string("none") : spec.network;
-  body["HostConfig"] = std::move(host);
-  if (!spec.network.empty()) {
-    Json endpoint = Json::object();
-    if (!spec.aliases.empty()) endpoint["Aliases"] = spec.aliases;
-    body["NetworkingConfig"] = {{"EndpointsConfig", {{spec.network, std::move(endpoint)}}}};
-  }
-  return body.dump();
-}
-
-std::string NetworkCreateBody(const NetworkSpec& spec) {
-  Json body = {
-      {"Name", spec.name}, {"Driver", "bridge"}, {"CheckDuplicate", true}, {"Labels", spec.labels}};
-  // Podman 4.3 warns that it does not recognise "isolate", yet stores it and netavark applies
-  // it (iptables NETAVARK_ISOLATION chains).
-  if (spec.isolate) body["Options"] = {{"isolate", "true"}};
-  return body.dump();
-}
-
-std::string ExecCreateBody(const ExecSpec& spec) {
-  Json body = ExecBody(spec.cmd, spec.env, spec.workdir, spec.user);
-  body["AttachStdin"] = false;
-  body["Tty"] = false;
-  return body.dump();
-}
-
-std::string ExecStreamCreateBody(const ExecStreamSpec& spec) {
-  Json body = ExecBody(spec.cmd, spec.env, spec.workdir, spec.user);
-  body["AttachStdin"] = true;
-  body["Tty"] = spec.tty;
-  body["DetachKeys"] = spec.tty ? kTtyDetachKeys : kStreamDetachKeys;
-  if (spec.tty) body["ConsoleSize"] = {spec.rows, spec.cols};
-  return body.dump();
-}
-
-std::string ExecStreamStartBody(const ExecStreamSpec& spec) {
-  Json body = {{"Detach", false}, {"Tty", spec.tty}};
-  if (spec.tty) {
-    body["h"] = spec.rows;
-    body["w"] = spec.cols;
-    body["ConsoleSize"] = {spec.rows, spec.cols};
-  }
-  return body.dump();
-}
-
-std::string BuildQuery(const BuildSpec& spec, BuildLabels labels, std::string_view cgroup_parent) {
-  auto encode = [](std::string_view text) { return http::PercentEncode(text); };
-  Json args = Json::object();
-  for (const auto& [name, value] : spec.args) args[name] = value;
-  std::string query = "t=" + encode(spec.tag);
-  query += "&dockerfile=" + encode(spec.dockerfile.empty() ? "Dockerfile" : spec.dockerfile);
-  Json label_json = Json(spec.labels);  // std::map: sorted by key
-  if (labels == BuildLabels::kSortedList) {
-    label_json = Json::array();
-    for (const auto& [key, value] : spec.labels) label_json.push_back(key + "=" + value);
-  }
-  query += "&labels=" + encode(label_json.dump());
-  query += "&buildargs=" + encode(args.dump());
-  query += "&rm=1&forcerm=1";
-  if (spec.memory_bytes > 0) {
-    query += fmt::format("&memory={0}&memswap={0}", spec.memory_bytes);
-  }
-  if (spec.cpus > 0) {
-    constexpr int64_t kPeriod = 100000;  // microseconds, the kernel's default CFS period
-    query += fmt::format("&cpuperiod={}&cpuquota={}", kPeriod,
-                         std::max<int64_t>(1000, std::llround(spec.cpus * kPeriod)));
-  }
-  if (!cgroup_parent.empty()) query += "&cgroupparent=" + encode(cgroup_parent);
-  return query;
 }
 
 // ---- Answers ------------------------------------------------------------------------------

@@ -490,6 +490,7 @@ Result<Stats> DockerRuntime::ContainerStats(const std::string& id) {
   Stats stats;
   stats.cpu_percent = docker::CpuPercent(before->cpu_total_ns, before->read_ns, sample.cpu_total_ns,
                                          sample.read_ns);
+  stats.cpu_total_ns = sample.cpu_total_ns;
   stats.memory_bytes = sample.memory_bytes;
   stats.memory_limit_bytes = sample.memory_limit_bytes;
   return stats;

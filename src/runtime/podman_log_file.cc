@@ -12,40 +12,18 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "base/rfc3339.h"
 #include "base/unique_fd.h"
 
 namespace yard::runtime {
 namespace {
 
-constexpr int64_t kNanosPerSecond = 1'000'000'000;
 constexpr size_t kReadBytes = 64 * 1024;
 // conmon's records are at most 8 KiB of text plus the time and tags; anything much longer
 // without a newline is not a record.
 constexpr size_t kMaxRecordBytes = 64 * 1024;
 // How often the file is looked at again while conmon runs and nothing new is in it.
 constexpr int kIdlePollMs = 50;
-
-// Exactly `count` digits at `at`, or -1.
-int Digits(std::string_view text, size_t at, size_t count) {
-  if (at + count > text.size()) return -1;
-  int value = 0;
-  for (size_t i = at; i < at + count; ++i) {
-    char c = text[i];
-    if (c < '0' || c > '9') return -1;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 void AppendFrame(int stream, std::string_view time, std::string_view text, bool newline,
                  std::string& out) {
@@ -142,49 +120,7 @@ Result<PodmanLogFile> ParsePodmanLogFile(std::string_view inspect_json) {
   return file;
 }
 
-std::optional<int64_t> ParseLogTime(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' ||
-      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
-    return std::nullopt;
-  }
-  int year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2);
-  int hour = Digits(text, 11, 2), minute = Digits(text, 14, 2), second = Digits(text, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
-      minute < 0 || minute > 59 || second < 0 || second > 60) {
-    return std::nullopt;
-  }
-  size_t at = 19;
-  int64_t fraction = 0;
-  if (text[at] == '.') {
-    size_t start = ++at;
-    int64_t scale = kNanosPerSecond;
-    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
-      if (scale > 1) {
-        scale /= 10;
-        fraction += (text[at] - '0') * scale;
-      }
-      ++at;
-    }
-    if (at == start) return std::nullopt;
-  }
-  int64_t offset = 0;
-  if (at < text.size() && (text[at] == 'Z' || text[at] == 'z')) {
-    ++at;
-  } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
-    int offset_hours = Digits(text, at + 1, 2), offset_minutes = Digits(text, at + 4, 2);
-    if (offset_hours < 0 || offset_minutes < 0 || text[at + 3] != ':') return std::nullopt;
-    offset = (offset_hours * 3600 + offset_minutes * 60) * (text[at] == '+' ? 1 : -1);
-    at += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (at != text.size()) return std::nullopt;
-  int64_t seconds =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
-      hour * 3600 + minute * 60 + second - offset;
-  return seconds * kNanosPerSecond + fraction;
-}
+std::optional<int64_t> ParseLogTime(std::string_view text) { return ParseRfc3339Nanos(text); }
 
 void CriLogDecoder::Record(std::string_view line, std::string& out) {
   // <time> <stdout|stderr> <tags> <text>; tags are "F" or "P", optionally followed by

@@ -220,6 +220,7 @@ struct ExecInfo {
 
 struct Stats {
   double cpu_percent = 0;  // of one core, since the previous sample the engine keeps
+  int64_t cpu_total_ns = 0;  // CPU time used since the container started (a counter)
   int64_t memory_bytes = 0;
   int64_t memory_limit_bytes = 0;
 };

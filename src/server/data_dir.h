@@ -37,6 +37,8 @@ class DataDir {
   /// Git hooks for pushes over SSH, and the reports they write while a push runs.
   std::string GitHooksPath() const { return fs::Join(root_, "git/hooks"); }
   std::string PushReportsPath() const { return fs::Join(root_, "git/pushes"); }
+  /// The key secrets are sealed with (secrets/key_file.h): losing it loses them.
+  std::string SecretsKeyPath() const { return fs::Join(root_, "secrets.key"); }
   /// The key development deployments' Git credentials derive from (devgit/credentials.h).
   std::string DevGitKeyPath() const { return fs::Join(root_, "git/dev-credentials.key"); }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <cstdlib>
@@ -17,6 +18,7 @@
 
 #include "api/api.h"
 #include "controller/controller.h"
+#include "deployments/clone.h"
 #include "deployments/deployment_service.h"
 #include "edge/caddy_proxy.h"
 #include "edge/edge.h"
@@ -28,16 +30,27 @@
 #include "auth/authenticator.h"
 #include "base/clock.h"
 #include "base/fs.h"
+#include "base/periodic_task.h"
 #include "base/version.h"
 #include "http/server.h"
 #include "logs/capture.h"
+#include "secrets/key_file.h"
 #include "logs/store.h"
+#include "deployments/actions.h"
 #include "deployments/delivery.h"
+#include "deployments/metrics.h"
+#include "deployments/status_tree.h"
 #include "deployments/previews.h"
+#include "deployments/auto_stop.h"
+#include "deployments/trash.h"
+#include "store/trash.h"
 #include "devgit/access.h"
 #include "devgit/credentials.h"
 #include "devgit/handler.h"
 #include "devgit/listeners.h"
+#include "events/kinds.h"
+#include "deployments/configuration.h"
+#include "events/recorder.h"
 #include "projects/mirror_refresher.h"
 #include "projects/project_service.h"
 #include "projects/push_report.h"
@@ -48,6 +61,7 @@
 #include "ssh/engine_access.h"
 #include "ssh/gateway.h"
 #include "ssh/git_service.h"
+#include "store/action_runs.h"
 #include "store/builds.h"
 #include "store/push_events.h"
 #include "store/releases.h"
@@ -107,6 +121,8 @@ Status RunServer(const ServerOptions& options) {
   store::SshKeyStore keys(*db, clock);
   store::ProjectStore project_store(*db, clock);
   TRY(BootstrapAdmin(*db, users, tokens, data_dir.AdminTokenPath()));
+  // What happened, who did it and when (events/recorder.h): everything below reports to it.
+  events::Recorder event_log(*db, clock);
   // A fetch that moves followed branches deploys them (Delivery, made below; the refresher
   // that fetches is made after it and stopped before it).
   deployments::Delivery* delivery_for_fetches = nullptr;
@@ -117,6 +133,10 @@ Status RunServer(const ServerOptions& options) {
     if (!project) {
       log::Warn("push: {}", project.error().message);
       return;
+    }
+    {
+      store::PushEventStore pushes(*db, clock);
+      event_log.Record(events::Pushed(*project, user_id, pushes));
     }
     if (previews_for_fetches != nullptr) {
       Status made = previews_for_fetches->OnPush(*project, user_id);
@@ -142,6 +162,13 @@ Status RunServer(const ServerOptions& options) {
   store::DeploymentStore deployment_store(*db, clock);
   store::BuildStore build_store(*db, clock);
   store::ReleaseStore release_store(*db, clock);
+  // Secrets at rest (secrets/): the key, then what an older server stored in plain text is
+  // sealed, before anything reads it.
+  secrets::KeyFile secrets_key =
+      TRY_CTX(secrets::LoadOrCreateKey(data_dir.SecretsKeyPath()), "secrets key");
+  TRY_CTX(deployments::SealStoredSecrets(deployment_store, project_store, secrets_key.box,
+                                         secrets_key.created),
+          "secrets");
   std::string installation = TRY(data_dir.InstallationId());
   runtime::LazyEngine engine({.data_dir = data_dir.root()}, options.engine, installation);
   // The edge: Caddy, started with the first route, its state under DATA_DIR/edge.
@@ -201,6 +228,8 @@ Status RunServer(const ServerOptions& options) {
   // controller is) fills it.
   logs::Store log_store({.dir = data_dir.LogsPath()});
 
+  // Deleted deployments, recorded by the controller as it moves their volumes to the trash.
+  store::TrashStore trash_store(*db, clock);
   manifest::SystemRandom random;
   controller::SocketProber prober;
   controller::ControllerContext controller_context;
@@ -213,8 +242,11 @@ Status RunServer(const ServerOptions& options) {
                                .volumes_dir = data_dir.VolumesPath()};
   controller_context.build_logs_dir = data_dir.BuildLogsPath();
   controller_context.trash_dir = data_dir.TrashPath();
+  controller_context.trash = &trash_store;
+  controller_context.trash_retention = options.trash_retention;
   controller_context.clock = &clock;
   controller_context.random = &random;
+  controller_context.secrets = &secrets_key.box;
   controller_context.prober = &prober;
   controller_context.domain = options.domain;
   controller_context.https_port = options.https_port;
@@ -223,6 +255,7 @@ Status RunServer(const ServerOptions& options) {
   controller_context.drain = options.drain;
   controller_context.upstream_refresh = edge_options.settings.upstream_refresh;
   controller_context.keep_releases = options.keep_releases;
+  controller_context.events = &event_log;
   // What a container wrote is all kept before it is removed (the capture is made below).
   logs::Capture* capture_for_removals = nullptr;
   controller_context.before_remove = [&capture_for_removals](const std::string& id) {
@@ -237,6 +270,17 @@ Status RunServer(const ServerOptions& options) {
                                      .cpus = options.build_cpus,
                                      .memory_bytes = options.build_memory_bytes,
                                      .timeout = options.build_timeout});
+  // Clones with data (deployments/clone.h); one a killed server left half-copied is removed
+  // before the controller looks at it.
+  deployments::Cloner cloner({.store = deployment_store,
+                              .controller = &controller,
+                              .runtime = &engine,
+                              .naming = controller_context.naming,
+                              .clock = clock});
+  cloner.set_events(&event_log);
+  if (Status recovered = cloner.Recover(); !recovered) {
+    log::Warn("clones: {}", recovered.error().message);
+  }
   if (Status started = controller.Start(); !started) {
     // The API stays up (users can still stop or delete); workers retry on their own.
     log::Warn("deployments: {}", started.error().message);
@@ -245,15 +289,54 @@ Status RunServer(const ServerOptions& options) {
   capture_for_removals = &capture;
   capture.Start();
 
+  // Named actions and one-off commands (deployments/actions.h): runs recorded in the store,
+  // their output kept under DATA_DIR/actions; runs a stopped server left are marked
+  // interrupted.
+  store::ActionRunStore action_runs(*db, clock);
+  logs::Store action_output({.dir = fs::Join(data_dir.root(), "actions")});
+  deployments::Actions actions({.runs = action_runs,
+                                .runtime = engine,
+                                .output = action_output,
+                                .status_of = [&controller](int64_t id) {
+                                  return controller.StatusOf(id);
+                                },
+                                .clock = clock,
+                                .events = &event_log});
+  if (Status recovered = actions.Recover(); !recovered) {
+    log::Warn("actions: {}", recovered.error().message);
+  }
+
   deployments::DeploymentService deployment_service(
       deployment_store, &controller, {.store = &domain_store, .base_domain = options.domain});
   deployments::Delivery delivery({deployment_store, build_store, release_store}, &controller,
                                  &engine);
   delivery_for_fetches = &delivery;
+  deployment_service.set_events(&event_log);
+  deployment_service.set_secrets(&secrets_key.box);
+  deployments::Configuration configuration(deployment_store, controller_context, &controller);
+  configuration.set_events(&event_log);
+  delivery.set_events(&event_log);
   store::PreviewBranchStore preview_branch_store(*db);
   deployments::Previews previews(
       {project_store, deployment_store, preview_branch_store, users}, deployment_service, clock);
   previews_for_fetches = &previews;
+  // Enabling, disabling and automatic stops; restoring and purging deleted deployments.
+  deployments::AutoStop auto_stop(deployment_store, project_store, deployment_service, clock);
+  auto_stop.set_events(&event_log);
+  deployments::Trash trash(
+      {*db, trash_store, deployment_store, &domain_store}, deployment_service, &auto_stop, clock,
+      {.trash_dir = data_dir.TrashPath(),
+       .naming = controller_context.naming,
+       .retention = options.trash_retention,
+       .forget =
+           [&](int64_t deployment_id) {
+             for (logs::Store* store : {&log_store, &action_output}) {
+               if (Status removed = store->Remove(deployment_id); !removed) {
+                 log::Warn("deployment {}: {}", deployment_id, removed.error().message);
+               }
+             }
+           }});
+  trash.set_events(&event_log);
   // Pushes that arrived while the server was down (a mirror fetched by hand, a hook that
   // recorded nothing) are deployed now: FollowBranches acts only on heads not yet taken.
   if (auto all = project_store.List()) {
@@ -266,7 +349,30 @@ Status RunServer(const ServerOptions& options) {
       }
     }
   }
-  previews.Start();  // deletes expired previews every minute
+  PeriodicTask preview_sweep("previews", std::chrono::minutes(1), [&] { return previews.Sweep(); });
+  preview_sweep.Start();
+  // The log stores (containers' output, actions' output) apply their limits on every append;
+  // services that stopped writing, and deployments deleted for good, are pruned here, so old
+  // logs go after their retention even when nothing is written.
+  PeriodicTask log_prune("logs", std::chrono::minutes(10), [&]() -> Status {
+    TRY(log_store.Prune());
+    return action_output.Prune();
+  });
+  log_prune.Start();
+  // Events older than their retention (90 days) go.
+  PeriodicTask event_prune("events", std::chrono::hours(1), [&] { return event_log.Prune(); });
+  event_prune.Start();
+  // Running deployments whose time is up stop; the trash is purged of what has been kept for
+  // its retention (checked often enough for a short retention to be kept to).
+  PeriodicTask auto_stop_sweep("auto-stop", std::chrono::seconds(2),
+                               [&] { return auto_stop.Sweep(); });
+  auto_stop_sweep.Start();
+  PeriodicTask trash_sweep(
+      "trash",
+      std::clamp<std::chrono::milliseconds>(std::chrono::milliseconds(options.trash_retention) / 4,
+                                            std::chrono::seconds(1), std::chrono::minutes(1)),
+      [&] { return trash.Sweep(); });
+  trash_sweep.Start();
   projects::MirrorRefresher refresher(projects, options.refresh_interval);
 
   // The SSH gateway: sessions and forwards into deployments, and Git over SSH.
@@ -296,6 +402,19 @@ Status RunServer(const ServerOptions& options) {
     }
   }
 
+  // Deployments' status trees (engine figures and volume sizes, cached), and the server's
+  // own figures for GET /metrics.
+  deployments::StatusTrees status_trees({.builds = &build_store,
+                                         .runtime = &engine,
+                                         .naming = controller_context.naming,
+                                         .clock = &clock,
+                                         .engine_active = [&engine] { return engine.in_use(); }});
+  deployments::RequestCounts request_counts;
+  deployments::ServerMetricsSources metrics_sources{.requests = &request_counts,
+                                                    .started_at = clock.NowUnix(),
+                                                    .logs_dir = data_dir.LogsPath(),
+                                                    .volumes_dir = data_dir.VolumesPath()};
+
   auth::Authenticator authenticator(tokens);
   api::Router router(authenticator);
   api::Services services{*db, users, tokens, keys, projects, clock};
@@ -306,6 +425,15 @@ Status RunServer(const ServerOptions& options) {
   services.deployment_store = &deployment_store;
   services.build_logs_dir = data_dir.BuildLogsPath();
   services.logs = &log_store;
+  services.configuration = &configuration;
+  services.events = &event_log;
+  services.event_log = &event_log;
+  services.actions = &actions;
+  services.status_trees = &status_trees;
+  services.metrics = &metrics_sources;
+  services.trash = &trash;
+  services.auto_stop = &auto_stop;
+  services.cloner = &cloner;
   if (ssh_endpoint) services.ssh = &*ssh_endpoint;
   api::AddAllRoutes(router, services);
 
@@ -316,7 +444,12 @@ Status RunServer(const ServerOptions& options) {
   http_options.request_timeout = options.request_timeout;
   http_options.handler_threads = options.api_threads;
   http::Server api_server(
-      io, [&router](const http::Request& request) { return router.Handle(request); },
+      io,
+      [&router, &request_counts](const http::Request& request) {
+        http::Response response = router.Handle(request);
+        request_counts.Count(response.status);
+        return response;
+      },
       http_options);
   TRY_CTX(api_server.Start(), "API listener");
 
@@ -354,7 +487,13 @@ Status RunServer(const ServerOptions& options) {
   io.run();
   // Sessions end first: they use the engine and the store.
   if (gateway) gateway->Stop();
-  previews.Stop();
+  actions.Stop();  // runs still going are recorded as interrupted
+  cloner.Stop();   // copies in flight are cut short, their source unpaused, the clone removed
+  preview_sweep.Stop();
+  log_prune.Stop();
+  event_prune.Stop();
+  auto_stop_sweep.Stop();
+  trash_sweep.Stop();
   // Workers finish their step; running builds are stopped and recorded as interrupted (the
   // next start queues them again). One that does not stop in time is left to the exit.
   bool workers_done = controller.Stop(std::chrono::seconds(5));

@@ -58,6 +58,9 @@ struct ServerOptions {
   /// Git from inside development deployments (devgit/): the port it is served on, on the
   /// host's address on each deployment's network. 0: not offered.
   int dev_git_port = 8418;
+  /// How long a deleted deployment's volumes stay in the trash, restorable, before they are
+  /// removed (deployments/trash.h).
+  std::chrono::seconds trash_retention{7 * 24 * 3600};
   /// How long in-flight requests may take to finish after SIGTERM.
   std::chrono::milliseconds shutdown_grace{10000};
 };

@@ -14,7 +14,8 @@ constexpr std::string_view kColumns =
     "d.id, d.project_id, p.name, d.name, d.stage, d.branch, d.params, d.env, d.cpu_millis, "
     "d.memory_bytes, d.desired, d.target_commit, d.release_commit, d.release_images, "
     "d.generations, d.phase, d.reason, d.created_at, d.created_by, d.updated_at, d.build_nonce, "
-    "d.release_nonce, d.version, d.auto_deploy, d.followed_commit, d.preview_branch, d.expires_at";
+    "d.release_nonce, d.version, d.auto_deploy, d.followed_commit, d.preview_branch, d.expires_at, "
+    "d.stop_at";
 
 Deployment ReadDeployment(const Statement& row) {
   Deployment d;
@@ -45,6 +46,7 @@ Deployment ReadDeployment(const Statement& row) {
   d.followed_commit = row.ColumnText(24);
   if (!row.ColumnIsNull(25)) d.preview_branch = row.ColumnText(25);
   d.expires_at = row.ColumnOptionalInt(26);
+  d.stop_at = row.ColumnOptionalInt(27);
   return d;
 }
 
@@ -78,18 +80,27 @@ Result<Desired> ParseDesired(std::string_view name) {
   return Unexpected(ErrorCode::kInvalidArgument, fmt::format("unknown desired state '{}'", name));
 }
 
-Result<Deployment> DeploymentStore::Create(Deployment d) {
+Result<Deployment> DeploymentStore::Create(Deployment d) { return Insert(std::move(d), {}); }
+
+Result<Deployment> DeploymentStore::Recreate(Deployment d) {
+  int64_t id = d.id;
+  return Insert(std::move(d), id);
+}
+
+Result<Deployment> DeploymentStore::Insert(Deployment d, std::optional<int64_t> id) {
   auto lock = db_.Lock();
   int64_t now = clock_.NowUnix();
   d.created_at = d.updated_at = now;
   auto insert = TRY(db_.Prepare(
-      "INSERT INTO deployments (project_id, name, stage, branch, params, env, cpu_millis, "
+      // A new id is the next of id_sequences (schema.cc): never one a deleted deployment had.
+      "INSERT INTO deployments (id, project_id, name, stage, branch, params, env, cpu_millis, "
       "memory_bytes, desired, target_commit, phase, reason, created_at, created_by, updated_at, "
       "auto_deploy, followed_commit, preview_branch, expires_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "VALUES (COALESCE(?, (SELECT last + 1 FROM id_sequences WHERE name = 'deployments')), "
+      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   Status inserted =
       insert
-          .BindAll(d.project_id, d.name, d.stage, d.branch, WriteMap(d.params), WriteMap(d.env),
+          .BindAll(id, d.project_id, d.name, d.stage, d.branch, WriteMap(d.params), WriteMap(d.env),
                    d.cpu_millis, d.memory_bytes, DesiredName(d.desired), d.target_commit, d.phase,
                    d.reason, d.created_at, d.created_by, d.updated_at, d.auto_deploy ? 1 : 0,
                    d.target_commit, d.preview_branch, d.expires_at)
@@ -199,6 +210,11 @@ Status DeploymentStore::SetAutoDeploy(int64_t id, bool auto_deploy) {
   return Update(id, "auto_deploy = ?", {auto_deploy ? "1" : "0"});
 }
 
+Status DeploymentStore::SetSize(int64_t id, int64_t cpu_millis, int64_t memory_bytes) {
+  return Update(id, "cpu_millis = CAST(? AS INTEGER), memory_bytes = CAST(? AS INTEGER)",
+                {std::to_string(cpu_millis), std::to_string(memory_bytes)});
+}
+
 Result<std::vector<Deployment>> DeploymentStore::FollowBranch(int64_t project_id,
                                                               const std::string& branch,
                                                               const std::string& head) {
@@ -234,6 +250,19 @@ Status DeploymentStore::SetExpiry(int64_t id, std::optional<int64_t> expires_at)
   return RequireChange(db_, id);
 }
 
+Status DeploymentStore::SetStopAt(int64_t id, std::optional<int64_t> stop_at) {
+  auto lock = db_.Lock();
+  auto update = TRY(db_.Prepare("UPDATE deployments SET stop_at = ? WHERE id = ?"));
+  TRY(update.BindAll(stop_at, id).Run());
+  return RequireChange(db_, id);
+}
+
+Result<std::vector<Deployment>> DeploymentStore::ListDueToStop(int64_t now) {
+  return Query("WHERE d.stop_at IS NOT NULL AND d.stop_at <= CAST(? AS INTEGER) AND "
+               "d.desired = 'running'",
+               {std::to_string(now)});
+}
+
 Status DeploymentStore::SetRelease(int64_t id, const std::string& commit,
                                    const std::map<std::string, std::string>& images,
                                    int64_t nonce) {
@@ -260,6 +289,46 @@ Status DeploymentStore::Delete(int64_t id) {
   auto remove = TRY(db_.Prepare("DELETE FROM deployments WHERE id = ?"));
   TRY(remove.BindAll(id).Run());
   return RequireChange(db_, id);
+}
+
+Status DeploymentStore::SetConfigEntry(int64_t id, ConfigMap map, const std::string& key,
+                                       const std::optional<std::string>& value) {
+  auto lock = db_.Lock();
+  auto transaction = TRY(db_.Begin());
+  Deployment d = TRY(Find(id));
+  std::map<std::string, std::string>& entries = map == ConfigMap::kParams ? d.params : d.env;
+  if (value) {
+    entries[key] = *value;
+  } else {
+    entries.erase(key);
+  }
+  TRY(Update(id, map == ConfigMap::kParams ? "params = ?" : "env = ?", {WriteMap(entries)}));
+  return transaction.Commit();
+}
+
+Status DeploymentStore::ResealConfigEntry(int64_t id, ConfigMap map, const std::string& key,
+                                          const std::string& from, const std::string& to) {
+  auto lock = db_.Lock();
+  auto transaction = TRY(db_.Begin());
+  Deployment d = TRY(Find(id));
+  std::map<std::string, std::string>& entries = map == ConfigMap::kParams ? d.params : d.env;
+  auto entry = entries.find(key);
+  if (entry == entries.end() || entry->second != from) return Ok();  // changed meanwhile
+  entry->second = to;
+  // Not an Update: the value is the same, only its form at rest changes.
+  auto update = TRY(db_.Prepare(map == ConfigMap::kParams
+                                    ? "UPDATE deployments SET params = ? WHERE id = ?"
+                                    : "UPDATE deployments SET env = ? WHERE id = ?"));
+  TRY(update.BindAll(WriteMap(entries), id).Run());
+  return transaction.Commit();
+}
+
+Status DeploymentStore::ResealValue(int64_t id, const std::string& key, const std::string& from,
+                                    const std::string& to) {
+  auto lock = db_.Lock();
+  auto update = TRY(db_.Prepare(
+      "UPDATE deployment_values SET value = ? WHERE deployment_id = ? AND key = ? AND value = ?"));
+  return update.BindAll(to, id, key, from).Run();
 }
 
 Result<std::map<std::string, std::string>> DeploymentStore::Values(int64_t id) {

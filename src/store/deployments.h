@@ -29,7 +29,9 @@ struct Deployment {
   std::string stage;
   std::string branch;
   std::map<std::string, std::string> params;
-  std::map<std::string, std::string> env;  // overrides for every component
+  /// Env overrides: `NAME` for every component, `COMPONENT:NAME` for one (which wins). A
+  /// value sealed by secrets/secret_box.h (`enc:v1:…`) is a secret; so may params be.
+  std::map<std::string, std::string> env;
   int64_t cpu_millis = 0;
   int64_t memory_bytes = 0;
   Desired desired = Desired::kRunning;
@@ -59,6 +61,9 @@ struct Deployment {
   std::optional<std::string> preview_branch;
   /// When the deployment is deleted (Unix seconds); nullopt: never.
   std::optional<int64_t> expires_at;
+  /// When a running deployment stops by itself (Unix seconds; deployments/auto_stop.h);
+  /// nullopt: it keeps running.
+  std::optional<int64_t> stop_at;
 
   int64_t GenerationOf(const std::string& service) const;
 };
@@ -71,6 +76,11 @@ class DeploymentStore {
   /// Inserts `deployment` (id, timestamps and project name are filled). kAlreadyExists when
   /// the project already has a deployment of that name (one being deleted included).
   Result<Deployment> Create(Deployment deployment);
+  /// Inserts `deployment` again under the id it had before it was deleted (restoring it from
+  /// the trash), so that what is kept by deployment id (logs, events, action output) is its
+  /// own again. Ids are never given to another deployment (schema.cc, id_sequences).
+  /// kAlreadyExists when the name is taken.
+  Result<Deployment> Recreate(Deployment deployment);
   /// kNotFound when absent.
   Result<Deployment> Find(int64_t id);
   Result<Deployment> FindByName(int64_t project_id, const std::string& name);
@@ -92,6 +102,8 @@ class DeploymentStore {
   /// Points the deployment at another branch, and at its head now.
   Status SetBranch(int64_t id, const std::string& branch, const std::string& head);
   Status SetAutoDeploy(int64_t id, bool auto_deploy);
+  /// The CPU (thousandths) and memory limits of each container; 0: none.
+  Status SetSize(int64_t id, int64_t cpu_millis, int64_t memory_bytes);
   /// A push moved `branch` to `head`: every deployment of the project that follows the branch
   /// (auto_deploy, not being deleted) and has not taken `head` yet now targets it. Returns
   /// those deployments (updated). Idempotent: a second call with the same head moves nothing.
@@ -104,6 +116,10 @@ class DeploymentStore {
   Result<std::vector<Deployment>> ListExpired(int64_t now);
   /// Moves the expiry. Not a user change: version and updated_at stay.
   Status SetExpiry(int64_t id, std::optional<int64_t> expires_at);
+  /// Sets or clears the automatic stop. Not a user change: version and updated_at stay.
+  Status SetStopAt(int64_t id, std::optional<int64_t> stop_at);
+  /// Deployments meant to run whose stop_at is `now` or earlier.
+  Result<std::vector<Deployment>> ListDueToStop(int64_t now);
 
   /// Controller bookkeeping.
   Status SetRelease(int64_t id, const std::string& commit,
@@ -112,12 +128,27 @@ class DeploymentStore {
   /// Removes the row and what cascades from it (values, builds, domains).
   Status Delete(int64_t id);
 
+  /// Which of a deployment's maps SetConfigEntry changes.
+  enum class ConfigMap { kParams, kEnv };
+  /// Sets (`value`) or removes (nullopt) one entry of the deployment's params or env
+  /// overrides, reading and writing the map in one transaction so that concurrent changes to
+  /// other entries are kept. A user change (version and updated_at move).
+  Status SetConfigEntry(int64_t id, ConfigMap map, const std::string& key,
+                        const std::optional<std::string>& value);
+  /// Replaces a value as it is stored (sealing it, secrets/): not a user change, nothing
+  /// restarts. Each is applied only if the entry still holds `from`.
+  Status ResealConfigEntry(int64_t id, ConfigMap map, const std::string& key,
+                           const std::string& from, const std::string& to);
+  Status ResealValue(int64_t id, const std::string& key, const std::string& from,
+                     const std::string& to);
+
   /// Generated values (${generate:...}).
   Result<std::map<std::string, std::string>> Values(int64_t id);
   /// Inserts values not stored yet; existing keys keep their value.
   Status AddValues(int64_t id, const std::map<std::string, std::string>& values);
 
  private:
+  Result<Deployment> Insert(Deployment d, std::optional<int64_t> id);
   Result<std::vector<Deployment>> Query(std::string_view where,
                                         const std::vector<std::string>& args);
   Status Update(int64_t id, std::string_view assignments, const std::vector<std::string>& args);

@@ -63,6 +63,16 @@ TEST_F(DeploymentStoreTest, NamesAreUniquePerProject) {
   EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
 }
 
+TEST_F(DeploymentStoreTest, IdsOfDeletedDeploymentsAreNeverGivenAgain) {
+  Deployment dev = MUST(deployments_.Create(Make("dev")));
+  Deployment staging = MUST(deployments_.Create(Make("staging")));
+  EXPECT_GT(staging.id, dev.id);
+  // The newest row goes: SQLite alone would give its id to the next one.
+  MUST(deployments_.Delete(staging.id));
+  Deployment again = MUST(deployments_.Create(Make("staging")));
+  EXPECT_GT(again.id, staging.id);
+}
+
 TEST_F(DeploymentStoreTest, ProjectWithDeploymentsCannotBeDeleted) {
   MUST(deployments_.Create(Make("dev")));
   EXPECT_FALSE(projects_.Delete(shop_.id));

@@ -229,6 +229,79 @@ CREATE TABLE preview_branches (
 );
 )sql";
 
+// Operating deployments (issue 8): the event log, runs of actions and one-off commands, a
+// running deployment's automatic stop, and deleted deployments kept in the trash.
+constexpr std::string_view kOperations = R"sql(
+-- What happened, who did it and when: actions, status changes, pushes, builds, rollouts.
+-- Rows outlive their deployment (ids only, no foreign keys), so the history of a deleted
+-- deployment can still be read; names are copied for that reason.
+CREATE TABLE events (
+  id             INTEGER PRIMARY KEY,          -- increasing: a cursor for following
+  at             INTEGER NOT NULL,             -- Unix milliseconds
+  project_id     INTEGER,                      -- NULL: about the installation
+  project        TEXT NOT NULL DEFAULT '',
+  deployment_id  INTEGER,                      -- NULL: about the project or installation
+  deployment     TEXT NOT NULL DEFAULT '',
+  actor_id       INTEGER,                      -- the user; NULL: the platform itself
+  actor          TEXT NOT NULL DEFAULT '',     -- the user's name then; '' for the platform
+  kind           TEXT NOT NULL,                -- e.g. deployment.stopped, build.failed
+  message        TEXT NOT NULL,                -- one line in plain words
+  data           TEXT NOT NULL DEFAULT '{}'    -- JSON object: details for scripts
+);
+CREATE INDEX events_deployment ON events(deployment_id, id);
+CREATE INDEX events_project ON events(project_id, id);
+
+-- A named action of the manifest or a one-off command run in a deployment's service. The
+-- output is kept in the log store (logs/), under the run's id.
+CREATE TABLE action_runs (
+  id             INTEGER PRIMARY KEY,
+  deployment_id  INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  service        TEXT NOT NULL,
+  action         TEXT NOT NULL DEFAULT '',     -- the manifest's action id; '' for a command
+  command        TEXT NOT NULL,                -- JSON array: argv
+  state          TEXT NOT NULL CHECK (state IN ('running', 'succeeded', 'failed', 'interrupted')),
+  exit_code      INTEGER,
+  error          TEXT NOT NULL DEFAULT '',
+  started_at     INTEGER NOT NULL,
+  finished_at    INTEGER,
+  started_by     INTEGER REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE INDEX action_runs_deployment ON action_runs(deployment_id, id);
+
+-- A running deployment stops by itself at this time (Unix seconds): enabling for a while,
+-- and development stages' auto_stop. NULL: it keeps running.
+ALTER TABLE deployments ADD COLUMN stop_at INTEGER;
+CREATE INDEX deployments_stop_at ON deployments(stop_at) WHERE stop_at IS NOT NULL;
+
+-- Deleted deployments whose volumes wait in DATA_DIR/trash until purge_at: `snapshot` holds
+-- what restoring needs (the deployment's row, generated values, custom domains) as JSON.
+CREATE TABLE trash (
+  id             INTEGER PRIMARY KEY,
+  project_id     INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name           TEXT NOT NULL,                -- the deployment's name
+  stage          TEXT NOT NULL,
+  deployment_id  INTEGER NOT NULL,             -- the id it had
+  path           TEXT NOT NULL,                -- its volumes, under DATA_DIR/trash
+  snapshot       TEXT NOT NULL,
+  deleted_at     INTEGER NOT NULL,
+  deleted_by     INTEGER REFERENCES users(id) ON DELETE SET NULL,
+  purge_at       INTEGER NOT NULL
+);
+CREATE INDEX trash_project ON trash(project_id, name);
+
+-- Deployment ids are never given twice: logs, events, trash entries and engine labels name a
+-- deployment by its id, and SQLite would give a new row the id of the newest deleted one.
+-- DeploymentStore::Create takes `last + 1`; the trigger keeps `last` up to date.
+CREATE TABLE id_sequences (
+  name  TEXT PRIMARY KEY,                      -- a table
+  last  INTEGER NOT NULL                       -- the largest id it ever had
+);
+INSERT INTO id_sequences VALUES ('deployments', (SELECT COALESCE(MAX(id), 0) FROM deployments));
+CREATE TRIGGER deployments_ids_never_reused AFTER INSERT ON deployments BEGIN
+  UPDATE id_sequences SET last = MAX(last, NEW.id) WHERE name = 'deployments';
+END;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "users and credentials", kUsersAndCredentials},
     Migration{2, "projects", kProjects},
@@ -237,6 +310,7 @@ constexpr std::array kMigrations = {
     Migration{5, "ssh gateway", kSshGateway},
     Migration{6, "continuous delivery", kContinuousDelivery},
     Migration{7, "preview deployments", kPreviews},
+    Migration{8, "operating deployments", kOperations},
 };
 
 }  // namespace

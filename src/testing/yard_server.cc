@@ -281,13 +281,10 @@ const std::string& ClientHome() {
 std::string ClientConfigPath() { return ClientHome() + "/config/stackyard/config.json"; }
 
 namespace {
-ProcessResult RunYardWith(std::vector<std::string> args, std::map<std::string, std::string> env,
-                          std::optional<std::string> stdin_data,
-                          std::chrono::milliseconds timeout) {
-  auto binary = YardBinary();
-  if (!binary) return CouldNotRun("yard", binary.error());
+// The client's argv and an environment that points at the test's own client home.
+ProcessOptions YardOptions(const std::string& binary, std::vector<std::string> args) {
   ProcessOptions options;
-  options.argv.push_back(*binary);
+  options.argv.push_back(binary);
   for (auto& arg : args) options.argv.push_back(std::move(arg));
   const std::string& home = ClientHome();
   options.env = {{"HOME", home},
@@ -295,6 +292,15 @@ ProcessResult RunYardWith(std::vector<std::string> args, std::map<std::string, s
                  {"XDG_DATA_HOME", home + "/share"},
                  {"YARD_SERVER", ""},
                  {"YARD_TOKEN", ""}};
+  return options;
+}
+
+ProcessResult RunYardWith(std::vector<std::string> args, std::map<std::string, std::string> env,
+                          std::optional<std::string> stdin_data,
+                          std::chrono::milliseconds timeout) {
+  auto binary = YardBinary();
+  if (!binary) return CouldNotRun("yard", binary.error());
+  ProcessOptions options = YardOptions(*binary, std::move(args));
   for (auto& [key, value] : env) options.env[key] = value;
   options.stdin_data = std::move(stdin_data);
   options.timeout = timeout;
@@ -311,6 +317,11 @@ ProcessResult RunYard(std::vector<std::string> args, std::map<std::string, std::
 
 ProcessResult RunYardFor(std::chrono::milliseconds timeout, std::vector<std::string> args) {
   return RunYardWith(std::move(args), {}, {}, timeout);
+}
+
+Result<PipedProcess> StartYard(std::vector<std::string> args) {
+  std::string binary = TRY(YardBinary());
+  return PipedProcess::Start(YardOptions(binary, std::move(args)));
 }
 
 ProcessResult RunTool(std::vector<std::string> argv, std::optional<std::string> stdin_data) {

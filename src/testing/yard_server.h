@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/piped_process.h"
 #include "base/process.h"
 #include "base/result.h"
 #include "testing/temp_dir.h"
@@ -125,6 +126,11 @@ ProcessResult RunYard(std::vector<std::string> args, std::map<std::string, std::
 
 /// RunYard with another timeout, for commands that wait (builds, `--wait`).
 ProcessResult RunYardFor(std::chrono::milliseconds timeout, std::vector<std::string> args);
+
+/// Starts `yard ARGS` in RunYard's environment without waiting for it: for commands that
+/// follow (`logs -f`, `events -f`). The caller reads its output and stops it; the destructor
+/// kills one still running, so it never outlives the test.
+Result<PipedProcess> StartYard(std::vector<std::string> args);
 
 /// The config file `yard login` writes for RunYard's default environment.
 std::string ClientConfigPath();
