@@ -72,7 +72,13 @@ TEST_F(DeliveryTest, PushesRollForwardABrokenOneKeepsTheOldVersionAndRollbackBui
   ProcessResult log = RunYardFor(60s, AsAdmin({"builds", "logs", "site/prod"}));
   EXPECT_NE(log.exit_code, 0) << "the logs of a failed build exit non-zero";
   EXPECT_NE(log.stdout_data.find("the step that breaks"), std::string::npos) << log.stdout_data;
-  d = Yard({"deployments", "show", "site/prod"});
+  // The controller sees the failed build at its next pass: wait for that, boundedly.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  do {
+    d = Yard({"deployments", "show", "site/prod"});
+    if (d["status"]["build"]["state"] == "failed") break;
+    std::this_thread::sleep_for(250ms);
+  } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(d["status"]["build"]["state"], "failed") << d.dump(2);
   EXPECT_EQ(d["status"]["colour"], "yellow") << d.dump(2);
   EXPECT_TRUE(loop.WaitForMore("version 2\n", 10)) << loop.Report();
