@@ -8,7 +8,7 @@ CMAKE_FLAGS += -DYARD_WERROR=ON
 endif
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup configure build demo test unit integration bench format clean
+.PHONY: all setup configure build demo test unit integration screenshots bench format clean
 
 all: build
 
@@ -37,6 +37,12 @@ unit: configure
 integration: configure
 	@cmake --build $(BUILD_DIR)
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -L integration -j $(JOBS)
+
+# The dashboard's browser test, then its screenshots copied to docs/screenshots/.
+screenshots: configure
+	@cmake --build $(BUILD_DIR) --target dashboard_browser_test
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure -R '^DashboardBrowserTest\.'
+	@scripts/update-screenshots $(BUILD_DIR)
 
 bench: build
 	@bench/api_latency $(BUILD_DIR)/yard

@@ -148,7 +148,7 @@ TEST_F(ApiBadInputTest, BadCredentialsAre401) {
 }
 
 TEST_F(ApiBadInputTest, UnknownRoutesAre404Json) {
-  for (const char* path : {"/nope", "/", "/healthz/extra", "/api/v1/nope", "/api/v2/version",
+  for (const char* path : {"/nope", "/healthz/extra", "/api/v1/nope", "/api/v2/version",
                            "/api/v1/users/me/keys/1/extra"}) {
     SCOPED_TRACE(path);
     auto response = Send(Req{.path = path, .headers = {AdminAuth()}});
@@ -156,10 +156,15 @@ TEST_F(ApiBadInputTest, UnknownRoutesAre404Json) {
     EXPECT_EQ(response->status, 404);
     EXPECT_EQ(ErrorCodeOf(*response), "not_found");
   }
-  // Outside /api/ no credentials are needed to learn that nothing is there; inside they are.
+  // Outside /api/ is the dashboard: no credentials are needed to learn that nothing is there
+  // (docs/dashboard.md); inside they are.
   auto outside = Send(Req{.path = "/nope"});
   ASSERT_TRUE(outside);
   EXPECT_EQ(outside->status, 404);
+  auto page = Send(Req{.path = "/"});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("<title>Stackyard</title>"), std::string::npos) << page->body;
   auto inside = Send(Req{.path = "/api/v1/nope"});
   ASSERT_TRUE(inside);
   EXPECT_EQ(inside->status, 401);

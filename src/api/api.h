@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -25,7 +26,11 @@
 #include "events/sink.h"
 #include "logs/store.h"
 #include "projects/project_service.h"
+#include "auth/password.h"
+#include "auth/sign_in_throttle.h"
 #include "store/api_tokens.h"
+#include "store/sessions.h"
+#include "store/resource_samples.h"
 #include "store/ssh_keys.h"
 #include "store/users.h"
 
@@ -76,12 +81,24 @@ struct Services {
   deployments::AutoStop* auto_stop = nullptr;
   /// Clones with data (deployments/clone.h); null: no clone routes.
   deployments::Cloner* cloner = nullptr;
+  /// Each service's sampled CPU, memory and disk (deployments/resource_sampler.h); null: no
+  /// resources route. The interval is how often the server samples (the 1h range's step).
+  store::ResourceSampleStore* resource_samples = nullptr;
+  std::chrono::seconds resource_sample_interval{30};
   /// Null when the gateway is off.
   const SshEndpoint* ssh = nullptr;
   /// Schedules a fetch of a mirrored project's source, and the deploys that new commits on
   /// followed branches lead to; returns at once (a webhook's sender waits for no fetch).
   /// Empty in tests that do not need it.
   std::function<void(int64_t project_id)> request_refresh;
+  /// The dashboard's sign-in sessions (store/sessions.h) and the throttle on failed sign-ins;
+  /// null: no session routes (passwords can still be set).
+  store::SessionStore* sessions = nullptr;
+  auth::SignInThrottle* sign_in_throttle = nullptr;
+  /// How long a session lasts from sign-in (yard server --session-lifetime).
+  std::chrono::seconds session_lifetime{7 * 24 * 3600};
+  /// scrypt's cost for new password hashes (tests lower it; auth/password.h).
+  auth::ScryptParams password_cost;
 };
 
 /// GET /healthz and GET /api/v1/version.
@@ -92,6 +109,10 @@ void AddUserRoutes(Router& router, Services& services);
 void AddTokenRoutes(Router& router, Services& services);
 /// /api/v1/users/me/keys...
 void AddKeyRoutes(Router& router, Services& services);
+/// /api/v1/sessions...: the dashboard's sign-in and sign-out (session_routes.cc).
+void AddSessionRoutes(Router& router, Services& services);
+/// PUT /api/v1/users/me/password and /api/v1/users/{user}/password (password_routes.cc).
+void AddPasswordRoutes(Router& router, Services& services);
 
 /// /api/v1/projects...
 void AddProjectRoutes(Router& router, Services& services);
@@ -124,6 +145,8 @@ void AddTrashRoutes(Router& router, Services& services);
 void AddEnableRoutes(Router& router, Services& services);
 /// POST and GET …/deployments/{deployment}/clone: clones with data, and their progress.
 void AddCloneRoutes(Router& router, Services& services);
+/// GET …/deployments/{deployment}/resources: each service's CPU, memory and disk history.
+void AddResourceRoutes(Router& router, Services& services);
 /// /api/v1/projects/{project}/webhook...: pushes from GitHub, GitLab, Gitea and Forgejo
 /// (public, signed), and the owners' management of the secret.
 void AddWebhookRoutes(Router& router, Services& services);

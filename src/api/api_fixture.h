@@ -23,6 +23,9 @@ class ApiFixture : public ::testing::Test {
   void SetUp() override {
     MUST(store::Migrate(*db_, store::SchemaMigrations()));
     services_.delivery = &delivery_;
+    services_.sessions = &sessions_;
+    services_.sign_in_throttle = &sign_in_throttle_;
+    services_.password_cost = auth::ScryptParams{.log_n = 4};
     if (services_.build_logs_dir.empty()) services_.build_logs_dir = dir_.File("builds");
     AddAllRoutes(router_, services_);
     admin_token_ = MakeUser("admin", store::Role::kAdmin);
@@ -58,7 +61,10 @@ class ApiFixture : public ::testing::Test {
   testing::TempDir dir_;
   store::ProjectStore project_store_{*db_, clock_};
   projects::ProjectService projects_{project_store_, {.repos_dir = dir_.File("repos")}};
-  auth::Authenticator authenticator_{tokens_};
+  // Dashboard sessions, with a cheap password hash (tests set many passwords).
+  store::SessionStore sessions_{*db_, clock_};
+  auth::SignInThrottle sign_in_throttle_{clock_};
+  auth::Authenticator authenticator_{tokens_, &sessions_};
   Router router_{authenticator_};
   // Builds, releases and branch settings without a controller (nothing is woken, images are
   // not checked). Their routes are served when a test sets services_.deployments (and

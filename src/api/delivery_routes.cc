@@ -18,6 +18,8 @@
 
 #include "api/api.h"
 #include "api/audit.h"
+#include "api/followed_view.h"
+#include "api/heartbeat.h"
 #include "api/json.h"
 #include "api/size_request.h"
 #include "api/views.h"
@@ -137,6 +139,46 @@ Result<LogChunk> ReadLog(const std::string& path, int64_t offset, bool complete)
   if (!(complete && at_end)) chunk.text.resize(CompleteUtf8Prefix(chunk.text));
   chunk.next = offset + static_cast<int64_t>(chunk.text.size());
   return chunk;
+}
+
+// A followed log (?follow=true): NDJSON {"text"} pieces as the build writes them, then
+// {"done": true, "state"} once it has ended and all of its log is sent. Each poll reads
+// what is there and returns (http/message.h: producers never wait).
+http::Response FollowBuildLog(Services& services, const store::Deployment& d, int64_t id,
+                              std::string path, int64_t offset) {
+  struct State {
+    int64_t offset = 0;
+    Heartbeat heartbeat;
+  };
+  auto state = std::make_shared<State>(State{.offset = offset});
+  http::Response response{.status = 200, .content_type = "application/x-ndjson"};
+  response.stream = [&services, d, id, path = std::move(path), state](std::string& chunk,
+                                                                      bool stopping) {
+    if (stopping) return false;
+    auto fail = [&chunk](const Error& error) {
+      chunk = Json{{"error", error.message}}.dump() + "\n";
+      return false;
+    };
+    // The state first: a build seen finished has written its whole log.
+    auto build = services.delivery->FindBuild(d, id);
+    if (!build) return fail(build.error());
+    bool finished = store::IsFinished(build->state);
+    auto piece = ReadLog(path, state->offset, finished);
+    if (!piece) return fail(piece.error());
+    if (!piece->text.empty()) {
+      chunk = Json{{"text", std::move(piece->text)}}.dump(-1, ' ', false,
+                                                          Json::error_handler_t::replace) +
+              "\n";
+      state->offset = piece->next;
+    }
+    if (finished && piece->next == piece->size) {
+      chunk += Json{{"done", true}, {"state", store::BuildStateName(build->state)}}.dump() + "\n";
+      return false;
+    }
+    state->heartbeat.Poll(chunk);
+    return true;
+  };
+  return response;
 }
 
 // Holds one of the kMaxLogWaiters places, if one is free.
@@ -264,6 +306,11 @@ void AddDeliveryRoutes(Router& router, Services& services) {
         int64_t offset = TRY(QueryNumber(context.request, "offset", 0, 0, INT64_MAX));
         int64_t wait = TRY(QueryNumber(context.request, "wait", 0, 0, kMaxLogWaitSeconds));
         std::string path = fmt::format("{}/{}.log", services.build_logs_dir, id);
+        if (TRY(FollowRequested(context.request))) {
+          store::BuildRecord build = TRY(services.delivery->FindBuild(d, id));  // or 404
+          TRY(ReadLog(path, offset, store::IsFinished(build.state)));  // an offset past the end: 400
+          return FollowBuildLog(services, d, id, std::move(path), offset);
+        }
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
         std::optional<WaitSlot> slot;
         while (true) {

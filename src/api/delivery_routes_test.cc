@@ -423,5 +423,55 @@ TEST_F(DeliveryRoutesTest, PromotesAReleaseWithinTheProject) {
   EXPECT_EQ(BodyOf(As("GET", Path("shop/prod")))["commit"], first_);
 }
 
+TEST_F(DeliveryRoutesTest, FollowsABuildsLogUntilItEnds) {
+  store::BuildRecord build =
+      MUST(build_store_.Enqueue(staging_.id, second_, 0, "created", alice_.id));
+  std::string log_path = Path("shop/staging", fmt::format("/builds/{}/log?follow=true", build.id));
+  http::Response response = As("GET", log_path);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.content_type, "application/x-ndjson");
+  ASSERT_TRUE(response.stream);
+  auto poll = [&response](bool expect_more = true) {
+    std::string chunk;
+    EXPECT_EQ(response.stream(chunk, false), expect_more);
+    return chunk;
+  };
+  EXPECT_EQ(poll(), "");  // queued: no log yet
+
+  MUST(build_store_.ClaimNext());
+  WriteLog(build.id, "step 1\ncaf\xC3");  // half of "é"
+  EXPECT_EQ(poll(), "{\"text\":\"step 1\\ncaf\"}\n");
+  EXPECT_EQ(poll(), "");
+  WriteLog(build.id, "step 1\ncaf\xC3\xA9\ndone\n");
+  MUST(build_store_.Finish(build.id, store::BuildState::kFailed, "exit 1", {}));
+  EXPECT_EQ(poll(false),
+            "{\"text\":\"\xC3\xA9\\ndone\\n\"}\n{\"done\":true,\"state\":\"failed\"}\n");
+
+  // A finished build's log, followed: all of it, and the end.
+  http::Response again = As("GET", log_path);
+  std::string chunk;
+  EXPECT_FALSE(again.stream(chunk, false));
+  EXPECT_EQ(chunk, "{\"text\":\"step 1\\ncaf\xC3\xA9\\ndone\\n\"}\n"
+                   "{\"done\":true,\"state\":\"failed\"}\n");
+
+  // As Server-Sent Events, for EventSource.
+  http::Request request{.method = "GET", .target = log_path};
+  ASSERT_TRUE(http::ParseTarget(log_path, request.path, request.query));
+  request.headers["authorization"] = "Bearer " + user_token_;
+  request.headers["accept"] = "text/event-stream";
+  http::Response events = router_.Handle(request);
+  EXPECT_EQ(events.content_type, "text/event-stream");
+  chunk.clear();
+  EXPECT_FALSE(events.stream(chunk, false));
+  EXPECT_EQ(chunk, "data: {\"text\":\"step 1\\ncaf\xC3\xA9\\ndone\\n\"}\n\n"
+                   "data: {\"done\":true,\"state\":\"failed\"}\n\n"
+                   "event: end\ndata: {}\n\n");
+
+  EXPECT_EQ(As("GET", log_path + "&offset=99").status, 400);
+  EXPECT_EQ(As("GET", Path("shop/staging", "/builds/999/log?follow=true")).status, 404);
+  EXPECT_EQ(As("GET", Path("shop/prod", fmt::format("/builds/{}/log?follow=true", build.id))).status,
+            404);
+}
+
 }  // namespace
 }  // namespace yard::api

@@ -2,7 +2,10 @@
 
 #include <fmt/core.h>
 
+#include "api/cross_site.h"
 #include "api/json.h"
+#include "api/sse.h"
+#include "auth/session.h"
 
 namespace yard::api {
 namespace {
@@ -19,6 +22,18 @@ std::vector<std::string_view> Split(std::string_view path) {
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash);
   }
   return segments;
+}
+
+// The yard_session cookie stands in for a bearer token when there is no Authorization
+// header; such requests must then pass the cross-site rules (api/cross_site.h).
+Result<auth::Principal> Authenticate(auth::Authenticator& authenticator,
+                                     const http::Request& request) {
+  const std::string& authorization = request.Header("authorization");
+  std::string_view cookie = auth::CookieValue(request.Header("cookie"), auth::kSessionCookie);
+  if (!authorization.empty() || cookie.empty()) return authenticator.Authenticate(authorization);
+  auth::Principal principal = TRY(authenticator.AuthenticateSession(cookie));
+  TRY(CheckCrossSite(request, *principal.session));
+  return principal;
 }
 
 }  // namespace
@@ -73,11 +88,16 @@ http::Response Router::Handle(const http::Request& request) {
   bool public_route = found != nullptr && found->access == Access::kPublic;
   std::optional<auth::Principal> principal;
   if ((needs_auth || found != nullptr) && !public_route) {
-    auto authenticated = authenticator_.Authenticate(request.Header("authorization"));
+    auto authenticated = Authenticate(authenticator_, request);
     if (!authenticated) {
       auto response = ErrorResponse(authenticated.error());
       if (authenticated.error().code == ErrorCode::kUnauthenticated) {
         response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"stackyard\"");
+        // A session cookie that no longer works is dropped from the browser.
+        if (request.Header("authorization").empty() &&
+            !auth::CookieValue(request.Header("cookie"), auth::kSessionCookie).empty()) {
+          response.headers.emplace_back("Set-Cookie", SessionCookie(request, "", 0));
+        }
       }
       return response;
     }
@@ -104,7 +124,8 @@ http::Response Router::Handle(const http::Request& request) {
   RouteContext context{request, std::move(params), principal ? &*principal : nullptr};
   auto response = found->handler(context);
   if (!response) return ErrorResponse(response.error());
-  return std::move(*response);
+  // Browsers follow streams with EventSource, which reads only text/event-stream.
+  return EventStreamIfAccepted(request, std::move(*response));
 }
 
 }  // namespace yard::api

@@ -1,8 +1,10 @@
 // GET /api/v1/projects/{project}/deployments/{deployment}/status: a deployment's status tree
 // (deployments/status_tree.h), and GET /api/v1/projects/{project}/status: every deployment
-// of a project with its colour and reasons. docs/api.md "Status".
+// of a project with its colour and reasons; with ?follow=true either is streamed, again
+// whenever it changes (api/followed_view.h). docs/api.md "Status".
 
 #include "api/api.h"
+#include "api/followed_view.h"
 #include "api/json.h"
 #include "api/size_request.h"
 #include "api/views.h"
@@ -129,6 +131,37 @@ Json StatusTreeView(const deployments::StatusTree& tree) {
               {"generated_at", TimeOrNull(tree.generated_at)}};
 }
 
+// A followed tree is sent again when it changes, but not for the times of the read itself
+// (nor uptimes, which grow with them).
+Json WithoutReadTimes(const Json& tree) {
+  Json out = tree;
+  out.erase("generated_at");
+  out.erase("observed_at");
+  for (Json& container : out["containers"]) container.erase("uptime_seconds");
+  return out;
+}
+
+Result<Json> DeploymentStatusView(Services& services, const store::Project& project,
+                                  const std::string& name) {
+  store::Deployment d = TRY(services.deployments->Find(project, name));
+  return StatusTreeView(services.status_trees->Of(d, services.deployments->StatusOf(d)));
+}
+
+Result<Json> ProjectStatusView(Services& services, const store::Project& project) {
+  Json list = Json::array();
+  std::vector<store::Deployment> all = TRY(services.deployments->List(project));
+  std::vector<deployments::StatusTree> trees = services.status_trees->OfAll(
+      all, [&](const store::Deployment& d) { return services.deployments->StatusOf(d); });
+  for (const deployments::StatusTree& tree : trees) {
+    list.push_back({{"name", tree.deployment},
+                    {"stage", tree.stage},
+                    {"phase", tree.phase},
+                    {"colour", controller::ColourName(tree.colour)},
+                    {"reasons", tree.reasons}});
+  }
+  return Json{{"project", project.name}, {"deployments", list}};
+}
+
 }  // namespace
 
 void AddStatusRoutes(Router& router, Services& services) {
@@ -137,30 +170,28 @@ void AddStatusRoutes(Router& router, Services& services) {
       [&services](const RouteContext& context) -> Result<http::Response> {
         store::Project project =
             TRY(services.projects.Find(context.Param("project"), context.principal->user));
-        store::Deployment d =
-            TRY(services.deployments->Find(project, context.Param("deployment")));
-        return JsonResponse(
-            200, StatusTreeView(services.status_trees->Of(d, services.deployments->StatusOf(d))));
+        std::string name = context.Param("deployment");
+        bool follow = TRY(FollowRequested(context.request));
+        if (!follow) return JsonResponse(200, TRY(DeploymentStatusView(services, project, name)));
+        // An unknown deployment is a 404, not a stream that ends at once.
+        auto found = services.deployments->Find(project, name);
+        if (!found) return Unexpected(found.error());
+        return FollowedView({.clock = services.clock,
+                             .view = [&services, project, name] {
+                               return DeploymentStatusView(services, project, name);
+                             },
+                             .comparable = WithoutReadTimes});
       });
 
   router.Add("GET", "/api/v1/projects/{project}/status", Access::kAuthenticated,
              [&services](const RouteContext& context) -> Result<http::Response> {
                store::Project project =
                    TRY(services.projects.Find(context.Param("project"), context.principal->user));
-               Json list = Json::array();
-               std::vector<store::Deployment> all = TRY(services.deployments->List(project));
-               std::vector<deployments::StatusTree> trees = services.status_trees->OfAll(
-                   all, [&](const store::Deployment& d) {
-                     return services.deployments->StatusOf(d);
-                   });
-               for (const deployments::StatusTree& tree : trees) {
-                 list.push_back({{"name", tree.deployment},
-                                 {"stage", tree.stage},
-                                 {"phase", tree.phase},
-                                 {"colour", controller::ColourName(tree.colour)},
-                                 {"reasons", tree.reasons}});
-               }
-               return JsonResponse(200, {{"project", project.name}, {"deployments", list}});
+               bool follow = TRY(FollowRequested(context.request));
+               if (!follow) return JsonResponse(200, TRY(ProjectStatusView(services, project)));
+               return FollowedView({.clock = services.clock, .view = [&services, project] {
+                                      return ProjectStatusView(services, project);
+                                    }});
              });
 }
 

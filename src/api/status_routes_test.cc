@@ -156,5 +156,59 @@ TEST_F(StatusRoutesTest, SizesAreSetByNameOrLimitsAndBadOnesChangeNothing) {
   EXPECT_EQ(BodyOf(created)["size"]["description"], "3 CPUs · 4 GiB");
 }
 
+// The next chunk a followed stream gives (the server polls it every 200 ms).
+std::string Poll(http::Response& response) {
+  std::string chunk;
+  EXPECT_TRUE(response.stream(chunk, false));
+  return chunk;
+}
+
+TEST_F(StatusRoutesTest, AFollowedTreeIsSentAgainWhenItChanges) {
+  http::Response response = Call("GET", Path("/status?follow=true"), user_token_);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.content_type, "application/x-ndjson");
+  ASSERT_TRUE(response.stream);
+  Json first = Json::parse(Poll(response));
+  EXPECT_EQ(first["deployment"], "dev");
+  EXPECT_EQ(first["containers"][0]["engine_state"], "running");
+  // Before the next check, nothing; at it, nothing either while only the times moved.
+  EXPECT_EQ(Poll(response), "");
+  clock_.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(Poll(response), "");
+
+  ASSERT_EQ(Call("PATCH", Path(), user_token_, R"({"size": {"name": "medium"}})").status, 200);
+  EXPECT_EQ(Poll(response), "");  // not checked again yet
+  clock_.Advance(std::chrono::seconds(2));
+  std::string changed = Poll(response);
+  ASSERT_FALSE(changed.empty());
+  EXPECT_EQ(changed.back(), '\n');
+  EXPECT_EQ(Json::parse(changed)["size"]["name"], "medium");
+
+  std::string chunk;
+  EXPECT_FALSE(response.stream(chunk, true));  // the server stops
+
+  EXPECT_EQ(Call("GET", Path("/status?follow=maybe"), user_token_).status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/projects/shop/deployments/nope/status?follow=true",
+                 user_token_).status, 404);
+}
+
+TEST_F(StatusRoutesTest, AFollowedProjectStatusIsSentAgainWhenItChanges) {
+  http::Response response =
+      Call("GET", "/api/v1/projects/shop/status?follow=true", user_token_);
+  ASSERT_EQ(response.status, 200) << response.body;
+  ASSERT_TRUE(response.stream);
+  EXPECT_EQ(Json::parse(Poll(response))["deployments"].size(), 1u);
+  clock_.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(Poll(response), "");
+
+  store::Project shop = MUST(project_store_.FindByName("shop"));
+  MUST(deployment_service_.Create(shop, {.name = "qa", .stage = "development"},
+                                  MUST(users_.FindByName("alice"))));
+  clock_.Advance(std::chrono::seconds(2));
+  Json changed = Json::parse(Poll(response));
+  ASSERT_EQ(changed["deployments"].size(), 2u);
+  EXPECT_EQ(Call("GET", "/api/v1/projects/blog/status?follow=true", user_token_).status, 404);
+}
+
 }  // namespace
 }  // namespace yard::api

@@ -18,6 +18,8 @@ void AddAllRoutes(Router& router, Services& services) {
   AddUserRoutes(router, services);
   AddTokenRoutes(router, services);
   AddKeyRoutes(router, services);
+  AddPasswordRoutes(router, services);
+  if (services.sessions != nullptr) AddSessionRoutes(router, services);
   AddProjectRoutes(router, services);
   AddWebhookRoutes(router, services);
   AddSshRoutes(router, services);
@@ -36,6 +38,7 @@ void AddAllRoutes(Router& router, Services& services) {
     if (services.trash != nullptr) AddTrashRoutes(router, services);
     if (services.auto_stop != nullptr) AddEnableRoutes(router, services);
     if (services.cloner != nullptr) AddCloneRoutes(router, services);
+    if (services.resource_samples != nullptr) AddResourceRoutes(router, services);
   }
 }
 

@@ -36,7 +36,29 @@ Result<Principal> Authenticator::Authenticate(std::string_view authorization) {
     // Bookkeeping only: a failed write must not turn a valid request away.
     log::Warn("recording use of token {}: {}", token.id, touched.error().message);
   }
-  return Principal{std::move(user), std::move(token)};
+  return Principal{std::move(user), std::move(token), std::nullopt};
+}
+
+Result<Principal> Authenticator::AuthenticateSession(std::string_view secret) {
+  constexpr std::string_view kExpired = "session expired or signed out: sign in again";
+  // Secrets are 64 lowercase hex digits (auth/session.h); anything else is not looked up.
+  bool well_formed = secret.size() == 64 && secret.find_first_not_of("0123456789abcdef") ==
+                                                std::string_view::npos;
+  if (sessions_ == nullptr || !well_formed) {
+    return Unexpected(ErrorCode::kUnauthenticated, std::string(kExpired));
+  }
+  auto found = sessions_->FindBySecretHash(HashToken(secret));
+  if (!found) {
+    if (found.error().code == ErrorCode::kNotFound) {
+      return Unexpected(ErrorCode::kUnauthenticated, std::string(kExpired));
+    }
+    return Unexpected(found.error());
+  }
+  auto& [session, user] = *found;
+  if (Status touched = sessions_->Touch(session); !touched) {
+    log::Warn("recording use of session {}: {}", session.id, touched.error().message);
+  }
+  return Principal{std::move(user), store::ApiToken{}, std::move(session)};
 }
 
 }  // namespace yard::auth

@@ -55,6 +55,8 @@ void AddCloneCommands(CLI::App& app, Invocation& invocation);
 void AddLogCommands(CLI::App& app, Invocation& invocation);
 /// `yard status`: a deployment's status tree, or a project's deployments (status_commands.cc).
 void AddStatusCommands(CLI::App& app, Invocation& invocation);
+/// `yard resources`: a deployment's CPU, memory and disk history (resource_commands.cc).
+void AddResourceCommands(CLI::App& app, Invocation& invocation);
 /// `yard env` and `yard params`: a deployment's configuration (env_commands.cc).
 void AddEnvCommands(CLI::App& app, Invocation& invocation);
 /// `yard events`: the event log (event_commands.cc).

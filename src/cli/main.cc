@@ -66,6 +66,7 @@ int Main(int argc, char** argv) {
   AddCloneCommands(app, invocation);
   AddLogCommands(app, invocation);
   AddStatusCommands(app, invocation);
+  AddResourceCommands(app, invocation);
   AddEnvCommands(app, invocation);
   AddEventCommands(app, invocation);
   AddActionCommands(app, invocation);

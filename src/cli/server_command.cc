@@ -36,6 +36,8 @@ struct ServerFlags {
   int keep_releases = 10;
   int dev_git_port = 8418;
   std::string trash_retention = "7d";
+  std::string session_lifetime = "7d";
+  std::string resource_sample_interval = "30s";
 };
 
 // Build limits by default leave the running deployments a CPU and half the memory.
@@ -168,6 +170,23 @@ Status Run(const ServerFlags& flags) {
                                   flags.trash_retention));
   }
   options.trash_retention = std::chrono::seconds(*retention);
+  std::optional<int64_t> session_lifetime = manifest::ParseDuration(flags.session_lifetime);
+  if (!session_lifetime || *session_lifetime < 60) {
+    return Unexpected(ErrorCode::kUsage,
+                      fmt::format("invalid --session-lifetime '{}': expected a duration from 1m "
+                                  "to 365d, such as 7d or 12h",
+                                  flags.session_lifetime));
+  }
+  options.session_lifetime = std::chrono::seconds(*session_lifetime);
+  std::optional<int64_t> sample_interval =
+      manifest::ParseDuration(flags.resource_sample_interval);
+  if (!sample_interval || *sample_interval < 1 || *sample_interval > 3600) {
+    return Unexpected(ErrorCode::kUsage,
+                      fmt::format("invalid --resource-sample-interval '{}': expected a duration "
+                                  "from 1s to 1h, such as 30s or 1m",
+                                  flags.resource_sample_interval));
+  }
+  options.resource_sample_interval = std::chrono::seconds(*sample_interval);
   return server::RunServer(options);
 }
 
@@ -288,6 +307,19 @@ void AddServerCommand(CLI::App& app, Invocation& invocation) {
                       "restorable with `yard trash restore`, before they are removed: 7d, 12h, "
                       "30s")
       ->capture_default_str();
+  command->add_option("--session-lifetime", flags->session_lifetime,
+                      "How long a dashboard sign-in lasts before the browser must sign in "
+                      "again: 7d, 12h, 30m")
+      ->capture_default_str();
+  command->add_option("--resource-sample-interval", flags->resource_sample_interval,
+                      "How often each running component's CPU, memory and disk are sampled for "
+                      "their history (`yard resources`, the dashboard's graphs; kept 25 hours): "
+                      "1s to 1h, e.g. 30s or 1m")
+      ->capture_default_str();
+  command->add_option("--web-dir", flags->options.web_dir,
+                      "Serve the dashboard from this folder (a checkout's web/), read on each "
+                      "request, instead of the copy built into yard: for working on the page "
+                      "without rebuilding");
   command->callback([&invocation, flags] { invocation.status = Run(*flags); });
 }
 

@@ -306,7 +306,16 @@ Result<runtime::ExecInfo> FakeRuntime::InspectExec(const std::string& exec_id) {
   return runtime::ExecInfo{.running = false, .exit_code = it->second};
 }
 
-Result<runtime::Stats> FakeRuntime::ContainerStats(const std::string&) { return runtime::Stats{}; }
+Result<runtime::Stats> FakeRuntime::ContainerStats(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = stats_.find(id);
+  return it != stats_.end() ? it->second : runtime::Stats{};
+}
+
+void FakeRuntime::SetStats(const std::string& id, runtime::Stats stats) {
+  std::lock_guard lock(mutex_);
+  stats_[id] = stats;
+}
 
 void FakeRuntime::AddImage(const std::string& ref) {
   std::lock_guard lock(mutex_);

@@ -71,6 +71,8 @@ class FakeRuntime final : public runtime::Runtime {
   void WriteLogs(const std::string& id, std::string_view stream);
   /// FollowLogs passes its stream on in pieces of at most this many bytes (64 KiB at first).
   void SetLogChunkBytes(size_t bytes);
+  /// What ContainerStats answers for a container (by id; zeros unless set).
+  void SetStats(const std::string& id, runtime::Stats stats);
   /// How many times FollowLogs was called.
   int follows() { std::lock_guard lock(mutex_); return follows_; }
 
@@ -94,6 +96,7 @@ class FakeRuntime final : public runtime::Runtime {
   std::map<std::string, int> exec_exit_;
   std::map<std::string, int> exit_on_start_;
   std::map<std::string, int> exec_streams_;  // exec id -> exit code
+  std::map<std::string, runtime::Stats> stats_;  // container id -> its figures
   std::vector<Container> containers_;
   std::vector<runtime::NetworkInfo> networks_;
   int next_id_ = 1;

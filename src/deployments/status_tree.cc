@@ -44,6 +44,7 @@ struct StatusTrees::Snapshot {
   struct Item {
     runtime::ContainerInfo info;  // listed; inspected fields filled in when inspect worked
     std::optional<runtime::Stats> stats;
+    std::chrono::steady_clock::time_point stats_at{};
   };
   std::vector<Item> containers;
   std::string error;
@@ -95,6 +96,7 @@ std::shared_ptr<const StatusTrees::Snapshot> StatusTrees::EngineSnapshot(int64_t
         if (item.info.state != runtime::ContainerState::kRunning) continue;
         if (auto stats = sources_.runtime->ContainerStats(item.info.id)) {
           item.stats = *stats;
+          item.stats_at = options_.now();
         } else {
           log::Debug("stats of {}: {}", item.info.name, stats.error().message);
         }
@@ -209,6 +211,7 @@ StatusTree StatusTrees::Of(const store::Deployment& d,
       node.cpu_seconds = static_cast<double>(item.stats->cpu_total_ns) / 1e9;
       node.memory_bytes = item.stats->memory_bytes;
       node.memory_limit_bytes = item.stats->memory_limit_bytes;
+      node.stats_read_at = item.stats_at;
     }
   };
   if (status) {

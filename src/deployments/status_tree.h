@@ -50,6 +50,10 @@ struct ContainerNode {
   std::optional<double> cpu_seconds;
   std::optional<int64_t> memory_bytes;
   std::optional<int64_t> memory_limit_bytes;  // the deployment's limit, or the host's memory
+  /// When the statistics were read (StatusTreeOptions::now's clock), so that a rate between
+  /// two trees (the resource sampler's CPU share, resource_sampler.h) divides by the time
+  /// between the two reads rather than between the two trees (the engine's figures are cached).
+  std::chrono::steady_clock::time_point stats_read_at{};
   std::string reason;
 };
 

@@ -10,7 +10,7 @@ namespace {
 std::string Short(const std::string& commit) { return commit.substr(0, 12); }
 
 // Phases as controller/status.h names them (deleting is never reported: the deployment goes).
-constexpr std::array<std::string_view, 53> kAllKinds = {
+constexpr std::array<std::string_view, 56> kAllKinds = {
     kDeploymentCreated,
     kDeploymentStarted,
     kDeploymentStopped,
@@ -42,6 +42,9 @@ constexpr std::array<std::string_view, 53> kAllKinds = {
     kTokenRevoked,
     kKeyAdded,
     kKeyRemoved,
+    kUserSignedIn,
+    kUserSignedOut,
+    kUserPasswordChanged,
     "deployment.phase.creating",
     "deployment.phase.building",
     "deployment.phase.starting",

@@ -53,6 +53,9 @@ inline constexpr std::string_view kTokenCreated = "token.created";
 inline constexpr std::string_view kTokenRevoked = "token.revoked";
 inline constexpr std::string_view kKeyAdded = "key.added";
 inline constexpr std::string_view kKeyRemoved = "key.removed";
+inline constexpr std::string_view kUserSignedIn = "user.signed_in";
+inline constexpr std::string_view kUserSignedOut = "user.signed_out";
+inline constexpr std::string_view kUserPasswordChanged = "user.password_changed";
 
 // Done by the platform. Phase changes are "deployment.phase." + the new phase.
 inline constexpr std::string_view kPhasePrefix = "deployment.phase.";

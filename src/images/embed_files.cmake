@@ -1,6 +1,8 @@
 # Writes OUTPUT, a C++ file holding every file under ROOT (one folder per image) as bytes,
 # with its executable bit, and a digest per image that changes whenever its build context
 # does. Run with `cmake -DROOT=... -DOUTPUT=... -P embed_files.cmake`.
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/embed_bytes.cmake)
+
 file(GLOB image_dirs LIST_DIRECTORIES true RELATIVE ${ROOT} ${ROOT}/*)
 list(SORT image_dirs)
 
@@ -25,13 +27,8 @@ foreach(image IN LISTS image_dirs)
     else()
       set(mode 0644)
     endif()
-    file(READ ${full} hex HEX)
-    string(LENGTH "${hex}" hex_length)
-    math(EXPR size "${hex_length} / 2")
-    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-    string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)"
-                         "\\1\n    " bytes "${bytes}")
-    string(APPEND arrays "// ${image}/${path}\nconst unsigned char kData${index}[] = {\n    ${bytes}0};\n")
+    yard_embed_bytes(${full} kData${index} array size hex)
+    string(APPEND arrays "// ${image}/${path}\n${array}")
     string(APPEND files "    {\"${image}\", \"${path}\", ${mode}, "
                         "{reinterpret_cast<const char*>(kData${index}), ${size}}},\n")
     string(APPEND summary "${path}\n${mode}\n${hex}\n")

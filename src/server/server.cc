@@ -40,6 +40,8 @@
 #include "deployments/delivery.h"
 #include "deployments/metrics.h"
 #include "deployments/status_tree.h"
+#include "deployments/resource_sampler.h"
+#include "store/resource_samples.h"
 #include "deployments/previews.h"
 #include "deployments/auto_stop.h"
 #include "deployments/trash.h"
@@ -66,6 +68,10 @@
 #include "store/push_events.h"
 #include "store/releases.h"
 #include "store/migrations.h"
+#include "store/sessions.h"
+#include "auth/sign_in_throttle.h"
+#include "web/assets.h"
+#include "web/dashboard.h"
 
 namespace yard::server {
 namespace {
@@ -108,6 +114,14 @@ std::string DefaultDataDir() {
 Status RunServer(const ServerOptions& options) {
   // Writes to a closed socket must fail with EPIPE, not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
+  // The dashboard: compiled in, or read from --web-dir on each request (checked before the
+  // data dir is touched).
+  std::unique_ptr<web::Assets> web_assets = web::EmbeddedAssets();
+  if (!options.web_dir.empty()) {
+    web_assets = TRY_CTX(web::DirectoryAssets(options.web_dir), "--web-dir");
+    log::Info("serving the dashboard from {}", options.web_dir);
+  }
+  web::Dashboard dashboard(*web_assets);
 
   DataDir data_dir = TRY(DataDir::Open(options.data_dir));
   // A server.json left by a crash would point clients at a dead address until we are ready.
@@ -118,6 +132,7 @@ Status RunServer(const ServerOptions& options) {
   TRY(store::Migrate(*db, store::SchemaMigrations()));
   store::UserStore users(*db, clock);
   store::ApiTokenStore tokens(*db, clock);
+  store::SessionStore sessions(*db, clock);
   store::SshKeyStore keys(*db, clock);
   store::ProjectStore project_store(*db, clock);
   TRY(BootstrapAdmin(*db, users, tokens, data_dir.AdminTokenPath()));
@@ -362,6 +377,13 @@ Status RunServer(const ServerOptions& options) {
   // Events older than their retention (90 days) go.
   PeriodicTask event_prune("events", std::chrono::hours(1), [&] { return event_log.Prune(); });
   event_prune.Start();
+  // Expired dashboard sessions are refused when used; their rows go here.
+  PeriodicTask session_prune("sessions", std::chrono::hours(1),
+                             [&]() -> Status {
+                               TRY(sessions.PruneExpired());
+                               return Ok();
+                             });
+  session_prune.Start();
   // Running deployments whose time is up stop; the trash is purged of what has been kept for
   // its retention (checked often enough for a short retention to be kept to).
   PeriodicTask auto_stop_sweep("auto-stop", std::chrono::seconds(2),
@@ -409,13 +431,27 @@ Status RunServer(const ServerOptions& options) {
                                          .naming = controller_context.naming,
                                          .clock = &clock,
                                          .engine_active = [&engine] { return engine.in_use(); }});
+  // Each running deployment's services' CPU, memory and disk, sampled for their history
+  // (the dashboard's graphs); samples older than a day and an hour go every hour.
+  store::ResourceSampleStore resource_samples(*db);
+  deployments::ResourceSampler resource_sampler(
+      deployment_store, status_trees,
+      [&](const store::Deployment& d) { return deployment_service.StatusOf(d); },
+      resource_samples, clock);
+  PeriodicTask resource_sampling("resource samples", options.resource_sample_interval,
+                                 [&] { return resource_sampler.Sample(); });
+  resource_sampling.Start();
+  PeriodicTask resource_prune("resource samples pruning", std::chrono::hours(1),
+                              [&] { return resource_sampler.Prune(); });
+  resource_prune.Start();
   deployments::RequestCounts request_counts;
   deployments::ServerMetricsSources metrics_sources{.requests = &request_counts,
                                                     .started_at = clock.NowUnix(),
                                                     .logs_dir = data_dir.LogsPath(),
                                                     .volumes_dir = data_dir.VolumesPath()};
 
-  auth::Authenticator authenticator(tokens);
+  auth::Authenticator authenticator(tokens, &sessions);
+  auth::SignInThrottle sign_in_throttle(clock);
   api::Router router(authenticator);
   api::Services services{*db, users, tokens, keys, projects, clock};
   services.deployments = &deployment_service;
@@ -434,6 +470,11 @@ Status RunServer(const ServerOptions& options) {
   services.trash = &trash;
   services.auto_stop = &auto_stop;
   services.cloner = &cloner;
+  services.sessions = &sessions;
+  services.sign_in_throttle = &sign_in_throttle;
+  services.session_lifetime = options.session_lifetime;
+  services.resource_samples = &resource_samples;
+  services.resource_sample_interval = options.resource_sample_interval;
   if (ssh_endpoint) services.ssh = &*ssh_endpoint;
   api::AddAllRoutes(router, services);
 
@@ -445,8 +486,9 @@ Status RunServer(const ServerOptions& options) {
   http_options.handler_threads = options.api_threads;
   http::Server api_server(
       io,
-      [&router, &request_counts](const http::Request& request) {
-        http::Response response = router.Handle(request);
+      [&router, &dashboard, &request_counts](const http::Request& request) {
+        http::Response response = web::IsApiPath(request.path) ? router.Handle(request)
+                                                               : dashboard.Handle(request);
         request_counts.Count(response.status);
         return response;
       },
@@ -494,6 +536,8 @@ Status RunServer(const ServerOptions& options) {
   event_prune.Stop();
   auto_stop_sweep.Stop();
   trash_sweep.Stop();
+  resource_sampling.Stop();
+  resource_prune.Stop();
   // Workers finish their step; running builds are stopped and recorded as interrupted (the
   // next start queues them again). One that does not stop in time is left to the exit.
   bool workers_done = controller.Stop(std::chrono::seconds(5));

@@ -61,8 +61,16 @@ struct ServerOptions {
   /// How long a deleted deployment's volumes stay in the trash, restorable, before they are
   /// removed (deployments/trash.h).
   std::chrono::seconds trash_retention{7 * 24 * 3600};
+  /// How long a dashboard session lasts from sign-in.
+  std::chrono::seconds session_lifetime{7 * 24 * 3600};
+  /// How often each running deployment's services' CPU, memory and disk are sampled for
+  /// their history (deployments/resource_sampler.h; kept 25 hours).
+  std::chrono::seconds resource_sample_interval{30};
   /// How long in-flight requests may take to finish after SIGTERM.
   std::chrono::milliseconds shutdown_grace{10000};
+  /// Serve the dashboard from this folder (read on each request) instead of the copy compiled
+  /// in; empty: the compiled-in one.
+  std::string web_dir;
 };
 
 /// The default data dir: /var/lib/stackyard for root, ~/.local/share/stackyard otherwise.

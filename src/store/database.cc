@@ -50,6 +50,12 @@ Statement& Statement::Bind(int index, int64_t value) {
   return *this;
 }
 
+Statement& Statement::Bind(int index, double value) {
+  int rc = sqlite3_bind_double(stmt_, index, value);
+  if (rc != SQLITE_OK && !bind_error_) bind_error_ = db_->LastError("bind", rc);
+  return *this;
+}
+
 Statement& Statement::Bind(int index, std::string_view text) {
   int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
                                SQLITE_UTF8);
@@ -91,6 +97,15 @@ std::string Statement::ColumnText(int column) const {
 std::optional<int64_t> Statement::ColumnOptionalInt(int column) const {
   if (ColumnIsNull(column)) return std::nullopt;
   return ColumnInt(column);
+}
+
+double Statement::ColumnDouble(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
+
+std::optional<double> Statement::ColumnOptionalDouble(int column) const {
+  if (ColumnIsNull(column)) return std::nullopt;
+  return ColumnDouble(column);
 }
 
 bool Statement::ColumnIsNull(int column) const {

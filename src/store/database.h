@@ -29,6 +29,7 @@ class Statement {
   ~Statement();
 
   Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, double value);
   Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
@@ -55,6 +56,8 @@ class Statement {
   int64_t ColumnInt(int column) const;
   std::string ColumnText(int column) const;
   std::optional<int64_t> ColumnOptionalInt(int column) const;
+  double ColumnDouble(int column) const;
+  std::optional<double> ColumnOptionalDouble(int column) const;
   bool ColumnIsNull(int column) const;
 
  private:

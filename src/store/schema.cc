@@ -302,6 +302,36 @@ CREATE TRIGGER deployments_ids_never_reused AFTER INSERT ON deployments BEGIN
 END;
 )sql";
 
+// Migration 9: the web dashboard. Users may have a password (for signing in to the dashboard;
+// tokens stay the way for scripts), a signed-in browser has a session, and the server keeps
+// samples of each component's CPU, memory and disk use for the dashboard's graphs.
+constexpr const char* kDashboard = R"sql(
+ALTER TABLE users ADD COLUMN password_hash TEXT;   -- "$scrypt$..." (auth/password.h); NULL: none
+
+CREATE TABLE sessions (
+  id             INTEGER PRIMARY KEY,
+  user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  secret_hash    TEXT NOT NULL UNIQUE,           -- SHA-256 of the cookie's secret, hex
+  csrf_token     TEXT NOT NULL,                  -- sent back in X-CSRF-Token by the page
+  created_at     INTEGER NOT NULL,
+  last_seen_at   INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,
+  remote         TEXT NOT NULL DEFAULT '',       -- the address it signed in from
+  user_agent     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE resource_samples (
+  deployment_id  INTEGER NOT NULL,               -- no foreign key: pruned by age instead
+  component      TEXT NOT NULL,
+  at             INTEGER NOT NULL,               -- unix seconds
+  cpu_percent    REAL,                           -- of one core; NULL: not running
+  memory_bytes   INTEGER,
+  disk_bytes     INTEGER
+);
+CREATE INDEX resource_samples_deployment ON resource_samples(deployment_id, at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "users and credentials", kUsersAndCredentials},
     Migration{2, "projects", kProjects},
@@ -311,6 +341,7 @@ constexpr std::array kMigrations = {
     Migration{6, "continuous delivery", kContinuousDelivery},
     Migration{7, "preview deployments", kPreviews},
     Migration{8, "operating deployments", kOperations},
+    Migration{9, "web dashboard", kDashboard},
 };
 
 }  // namespace

@@ -79,4 +79,25 @@ Result<int64_t> UserStore::Count() {
   return query.ColumnInt(0);
 }
 
+Result<std::optional<std::string>> UserStore::PasswordHash(int64_t user_id) {
+  auto lock = db_.Lock();
+  auto query = TRY(db_.Prepare("SELECT password_hash FROM users WHERE id = ?"));
+  query.Bind(1, user_id);
+  if (!TRY(query.Step())) {
+    return Unexpected(ErrorCode::kNotFound, fmt::format("no user with id {}", user_id));
+  }
+  if (query.ColumnIsNull(0)) return std::optional<std::string>();
+  return std::optional<std::string>(query.ColumnText(0));
+}
+
+Status UserStore::SetPasswordHash(int64_t user_id, const std::optional<std::string>& hash) {
+  auto lock = db_.Lock();
+  auto update = TRY(db_.Prepare("UPDATE users SET password_hash = ? WHERE id = ?"));
+  TRY(update.BindAll(hash, user_id).Run());
+  if (db_.Changes() == 0) {
+    return Unexpected(ErrorCode::kNotFound, fmt::format("no user with id {}", user_id));
+  }
+  return Ok();
+}
+
 }  // namespace yard::store

@@ -40,6 +40,11 @@ class UserStore {
   Result<User> FindByName(const std::string& name);
   Result<std::vector<User>> List();
   Result<int64_t> Count();
+  /// The user's password hash (auth/password.h); nullopt when they have none. kNotFound when
+  /// the user is absent.
+  Result<std::optional<std::string>> PasswordHash(int64_t user_id);
+  /// Sets (or with nullopt removes) the user's password hash. kNotFound when absent.
+  Status SetPasswordHash(int64_t user_id, const std::optional<std::string>& hash);
 
  private:
   Database& db_;
