@@ -86,6 +86,12 @@ TEST_F(ProjectsTest, MirrorShowPushRefresh) {
   EXPECT_EQ(created["source"]["kind"], "local");
   EXPECT_EQ(Branch(created, "main")["commit"], Head("main"));
   EXPECT_EQ(Branch(created, "main")["manifest"]["state"], "valid");
+  // A manifest without `stages:` has the three default ones; an invalid one lists none.
+  EXPECT_EQ(Branch(created, "main")["manifest"]["stages"],
+            (Json{{{"name", "development"}, {"kind", "dev"}},
+                  {{"name", "staging"}, {"kind", "build"}},
+                  {{"name", "production"}, {"kind", "build"}}}));
+  EXPECT_EQ(Branch(created, "feature")["manifest"]["stages"], Json::array());
   const Json& feature = Branch(created, "feature");
   EXPECT_EQ(feature["commit"], Head("feature"));
   EXPECT_EQ(feature["manifest"]["state"], "invalid");

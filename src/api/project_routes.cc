@@ -154,13 +154,18 @@ Json DetailsView(const Services& services, const projects::ProjectDetails& detai
   for (const auto& status : details.branches) {
     Json diagnostics = Json::array();
     for (const auto& diagnostic : status.diagnostics) diagnostics.push_back(DiagnosticView(diagnostic));
+    Json stages = Json::array();
+    for (const auto& stage : status.stages) {
+      stages.push_back({{"name", stage.id}, {"kind", manifest::StageKindName(stage.kind)}});
+    }
     branches.push_back({{"name", status.branch.name},
                         {"commit", status.branch.commit},
                         {"subject", status.branch.subject},
                         {"author", status.branch.author_name},
                         {"committed_at", TimeView(status.branch.commit_time)},
                         {"manifest", {{"state", projects::ManifestStateName(status.manifest)},
-                                      {"diagnostics", diagnostics}}}});
+                                      {"diagnostics", diagnostics},
+                                      {"stages", stages}}}});
   }
   view["branches"] = branches;
   return view;

@@ -46,6 +46,7 @@ BranchStatus CheckBranch(const git::BareRepository& repository, git::Branch bran
   manifest::ParseResult parsed =
       manifest::LoadManifest(*text, std::string(manifest::kManifestFileName), &view);
   status.manifest = parsed.ok() ? ManifestState::kValid : ManifestState::kInvalid;
+  if (parsed.ok()) status.stages = std::move(parsed.stack.stages);
   status.diagnostics = std::move(parsed.diagnostics);
   return status;
 }

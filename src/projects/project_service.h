@@ -14,6 +14,7 @@
 #include "base/result.h"
 #include "git/objects.h"
 #include "manifest/diagnostics.h"
+#include "manifest/model.h"
 #include "store/projects.h"
 #include "store/users.h"
 
@@ -27,6 +28,8 @@ struct BranchStatus {
   git::Branch branch;
   ManifestState manifest = ManifestState::kMissing;
   std::vector<manifest::Diagnostic> diagnostics;  // errors and warnings, by position
+  /// The stack's stages (a deployment's stage is one of them) when the manifest is valid.
+  std::vector<manifest::Stage> stages;
 };
 
 struct ProjectDetails {

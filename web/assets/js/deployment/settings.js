@@ -171,13 +171,17 @@ export function renderSettings(panel, ctx) {
     const d = ctx.deployment || {};
     const name = field('Name', 'input', {type: 'text', autocomplete: 'off', spellcheck: 'false', required: true,
       value: `${ctx.name}-copy`}, 'Lowercase letters, digits and -.');
-    // The stages this page can know of: this one's, those of the project's other
-    // deployments, and the three a manifest without `stages:` has. The server checks.
-    let others = [];
+    // The stack's stages at the head of the branch this deployment follows (the project's
+    // view lists them); this one's stage and the three of a manifest without `stages:` if
+    // the project cannot be read. The server checks either way.
+    let stages = [];
     try {
-      others = ((await api.get(`${projectPath(ctx.project)}/deployments`)).deployments || []).map((x) => x.stage);
+      const project = await api.get(projectPath(ctx.project));
+      const branch = (project.branches || []).find((b) => b.name === d.branch);
+      stages = ((branch && branch.manifest && branch.manifest.stages) || []).map((x) => x.name);
     } catch { /* the defaults will do */ }
-    const known = [...new Set([d.stage, ...others, 'development', 'staging', 'production'].filter(Boolean))];
+    if (!stages.length) stages = ['development', 'staging', 'production'];
+    const known = [...new Set([d.stage, ...stages].filter(Boolean))];
     const stage = field('Stage', 'select', {options: known, value: d.stage || known[0]},
       'A stage of the same stack; a production copy as a development deployment gets production\'s data.');
     const cloneSize = field('Size', 'select', {options: [{value: '', label: `Same as this one (${d.size ? d.size.name : '—'})`}, ...SIZES]});

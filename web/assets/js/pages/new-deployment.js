@@ -32,8 +32,14 @@ export function openNewDeploymentDialog(project) {
   const stagesId = uid('stages');
   const stage = field('Stage', 'input', {type: 'text', autocomplete: 'off', spellcheck: 'false', list: stagesId,
     placeholder: 'the manifest’s first stage'},
-  'A stage of the manifest: without “stages:” they are development, staging and production.');
-  const stageList = h('datalist', {id: stagesId}, ['development', 'staging', 'production'].map((s) => h('option', {value: s})));
+  'A stage of the manifest at the branch’s head (suggested as you type).');
+  // The stages offered are those of the manifest at the chosen branch's head.
+  const stageList = h('datalist', {id: stagesId});
+  function offerStages() {
+    const chosen = branches.find((b) => b.name === branch.input.value);
+    const names = ((chosen && chosen.manifest && chosen.manifest.stages) || []).map((x) => x.name);
+    replace(stageList, (names.length ? names : ['development', 'staging', 'production']).map((x) => h('option', {value: x})));
+  }
   const branch = field('Branch', 'select', {
     value: defaultBranch(branches),
     options: branches.map((b) => ({
@@ -41,6 +47,8 @@ export function openNewDeploymentDialog(project) {
       label: b.manifest && b.manifest.state !== 'valid' ? `${b.name} (manifest ${b.manifest.state})` : b.name,
     })),
   }, 'The deployment follows this branch: a push to it deploys the new head.');
+  branch.input.addEventListener('change', offerStages);
+  offerStages();
   const size = field('Size', 'select', {value: 'unlimited', options: SIZES},
     'CPU and memory limits of each container; change them later in the deployment’s settings.');
   const errors = h('div', {class: 'dialog-errors'});
