@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "runtime/firewall_ports.h"
 #include "runtime/host_ports.h"
 
 namespace yard::runtime {
@@ -260,6 +261,8 @@ Status DockerRuntime::PickHostPorts(std::vector<PortPublish>& ports) {
   for (const ContainerInfo& container : TRY(docker::ParseContainerList(response.body))) {
     for (const auto& [container_port, host_port] : container.published) taken.insert(host_port);
   }
+  // Rules left behind by containers that are gone would still catch these (firewall_ports.h).
+  taken.merge(FirewallForwardedPorts());
   for (PortPublish& port : ports) {
     if (unpicked(port)) port.host_port = TRY(allocator.Pick(taken));
   }
