@@ -15,7 +15,7 @@
 #include "api/views.h"
 #include "auth/password.h"
 #include "auth/session.h"
-#include "auth/token.h"
+#include "auth/authenticator.h"
 #include "base/log.h"
 
 namespace yard::api {
@@ -73,21 +73,8 @@ Result<store::User> CheckPassword(const Services& services, const std::string& u
 }
 
 Result<store::User> CheckToken(const Services& services, const std::string& secret) {
-  constexpr std::string_view kInvalid = "invalid or expired token";
-  if (!auth::LooksLikeToken(secret)) {
-    return Unexpected(ErrorCode::kUnauthenticated, std::string(kInvalid));
-  }
-  auto found = services.tokens.FindByHash(auth::HashToken(secret));
-  if (!found) {
-    if (found.error().code == ErrorCode::kNotFound) {
-      return Unexpected(ErrorCode::kUnauthenticated, std::string(kInvalid));
-    }
-    return Unexpected(found.error());
-  }
-  if (Status touched = services.tokens.Touch(found->first); !touched) {
-    log::Warn("recording use of token {}: {}", found->first.id, touched.error().message);
-  }
-  return std::move(found->second);
+  auth::Principal principal = TRY(auth::Authenticator(services.tokens).AuthenticateToken(secret));
+  return std::move(principal.user);
 }
 
 Json SessionBody(const Services& services, const store::User& user, const store::Session& session) {

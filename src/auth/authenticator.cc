@@ -20,6 +20,10 @@ Result<Principal> Authenticator::Authenticate(std::string_view authorization) {
   }
   std::string_view secret = authorization.substr(kScheme.size());
   while (!secret.empty() && secret.front() == ' ') secret.remove_prefix(1);
+  return AuthenticateToken(secret);
+}
+
+Result<Principal> Authenticator::AuthenticateToken(std::string_view secret) {
   // A malformed token is rejected without a store lookup; the message is the same as for an
   // unknown one so that it reveals nothing about which tokens exist.
   constexpr std::string_view kInvalid = "invalid or expired token";

@@ -32,6 +32,8 @@ class Authenticator {
   /// Takes the value of an Authorization header ("Bearer yard_..."). kUnauthenticated, with a
   /// message fit to show the client, when it is missing, malformed, unknown or expired.
   Result<Principal> Authenticate(std::string_view authorization);
+  /// The same for a token's secret alone ("yard_..."), as the dashboard's sign-in sends it.
+  Result<Principal> AuthenticateToken(std::string_view secret);
   /// Takes the secret of a yard_session cookie. kUnauthenticated when it is malformed,
   /// unknown or expired (signed out), or when sessions are off.
   Result<Principal> AuthenticateSession(std::string_view secret);
