@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "runtime/docker_runtime.h"
+#include "runtime/isolation_guard.h"
 
 namespace yard::runtime {
 namespace {
@@ -17,9 +19,7 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr milliseconds kPingTimeout{1000};
-constexpr auto kGuardInterval = std::chrono::seconds(30);
-constexpr const char* kIsolationChain = "NETAVARK_ISOLATION_1";
-constexpr const char* kGuardComment = "stackyard: keep netavark network isolation";
+constexpr auto kGuardInterval = std::chrono::seconds(5);
 
 bool Answers(const std::string& socket_path) {
   http::Client client(http::Endpoint{.kind = http::Endpoint::Kind::kUnix, .path = socket_path});
@@ -87,7 +87,34 @@ Status EngineProcess::Start() {
     return guarded;
   }
   guard_ = std::jthread([this](std::stop_token stop) { KeepGuarding(std::move(stop)); });
+  AnnounceBridgeAddressChanges();
   return Ok();
+}
+
+// A Linux bridge without an address of its own takes the lowest MAC address of its ports, so
+// a container joining or leaving a deployment's network (a rollout, a rollback) can change
+// the MAC of the containers' gateway. Containers keep the old one in their ARP cache for up
+// to about 30 s, and meanwhile every packet they send to the host (the edge's connections
+// included) is lost: a request being answered at that moment hangs. With arp_notify the
+// kernel announces a bridge's new MAC with a gratuitous ARP, which updates the containers'
+// caches at once. `all` counts for every interface, bridges made later included.
+void EngineProcess::AnnounceBridgeAddressChanges() {
+  const std::string path = options_.proc_dir + "/sys/net/ipv4/conf/all/arp_notify";
+  auto current = fs::ReadFile(path);
+  if (current && current->starts_with("1")) return;
+  // Written in place: a sysctl file cannot be replaced by a rename.
+  std::ofstream out(path);
+  out << "1\n";
+  out.close();
+  if (!out) {
+    log::Warn("engine: cannot set {} to 1 (root is needed): containers may lose their "
+              "connections to the host for up to 30 s when a network's bridge changes its MAC "
+              "address",
+              path);
+    return;
+  }
+  log::Info("engine: set {} to 1, so that containers learn at once when a network bridge's MAC "
+            "address changes", path);
 }
 
 void EngineProcess::Stop() {
@@ -103,29 +130,42 @@ Status EngineProcess::GuardIsolation() {
     args.insert(args.begin(), {options_.iptables, "-w", "5"});
     return RunProcess({.argv = std::move(args), .timeout = std::chrono::seconds(30)});
   };
-  std::vector<std::string> rule = {"FORWARD",     "-m", "comment",      "--comment",
-                                   kGuardComment, "-j", kIsolationChain};
-  auto check = [&] {
-    std::vector<std::string> args = {"-C"};
-    args.insert(args.end(), rule.begin(), rule.end());
-    return iptables(std::move(args));
+  auto rule_args = [](std::string_view comment, std::string_view chain) {
+    return std::vector<std::string>{"-m", "comment", "--comment", std::string(comment), "-j",
+                                    std::string(chain)};
   };
-  auto checked = check();
-  if (checked && checked->Succeeded()) return Ok();
-  // The chain exists once netavark has set up an isolated network; create it if not yet.
-  (void)iptables({"-N", kIsolationChain});
-  std::vector<std::string> insert = {"-I", "FORWARD", "1"};
-  insert.insert(insert.end(), rule.begin() + 1, rule.end());
-  auto inserted = iptables(std::move(insert));
-  if (!inserted || !inserted->Succeeded()) {
-    std::string why =
-        inserted ? inserted->Describe() + ": " + inserted->stderr_data : inserted.error().message;
+  auto failed = [&](const Result<ProcessResult>& run) -> Status {
+    std::string why = run ? run->Describe() + ": " + run->stderr_data : run.error().message;
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     return Unexpected(ErrorCode::kFailedPrecondition,
                       fmt::format("cannot guard network isolation with {} (root and iptables "
                                   "are needed): {}",
                                   options_.iptables, why));
+  };
+  auto change = [&](std::vector<std::string> action, std::vector<std::string> rule) -> Status {
+    action.insert(action.end(), rule.begin(), rule.end());
+    auto done = iptables(std::move(action));
+    return done && done->Succeeded() ? Ok() : failed(done);
+  };
+  auto listed = iptables({"-S", "FORWARD"});
+  if (!listed || !listed->Succeeded()) return failed(listed);
+  GuardPlace place = FindIsolationGuard(listed->stdout_data);
+  if (place.guarded) return Ok();
+  std::vector<std::string> guard = rule_args(kIsolationGuardComment, kIsolationChain);
+  if (place.misplaced) {
+    // Behind netavark's accept-all jump, where no packet reaches it: moved to the top.
+    TRY(change({"-D", "FORWARD"}, guard));
+    log::Warn("engine: the network isolation guard was behind netavark's rules in iptables' "
+              "FORWARD chain; moved it to the top");
+  } else if (!place.netavark_forward) {
+    // Before the first network is set up: netavark would put its jump above the guard. It
+    // does not add one that is there already, so it is added now, below where the guard goes.
+    (void)iptables({"-N", std::string(kNetavarkForwardChain)});
+    TRY(change({"-I", "FORWARD", "1"}, rule_args(kNetavarkForwardComment, kNetavarkForwardChain)));
   }
+  // The chain exists once netavark has set up an isolated network; create it if not yet.
+  (void)iptables({"-N", std::string(kIsolationChain)});
+  TRY(change({"-I", "FORWARD", "1"}, guard));
   log::Debug("engine: added the network isolation guard to iptables' FORWARD chain");
   return Ok();
 }

@@ -31,6 +31,8 @@ struct EngineOptions {
   std::string podman = "podman";
   /// The iptables program, for the isolation guard (see EngineProcess).
   std::string iptables = "iptables";
+  /// Where procfs is mounted (net.ipv4.conf.all.arp_notify is set there; see EngineProcess).
+  std::string proc_dir = "/proc";
   /// How long Start waits for the engine to answer.
   std::chrono::milliseconds start_timeout = std::chrono::seconds(20);
   /// Delays between restarts of an engine that keeps exiting: doubling from min to max, back
@@ -50,8 +52,13 @@ struct EngineOptions {
 /// iptables' FORWARD chain to NETAVARK_ISOLATION_1, one jump shared by all networks, and
 /// deletes it whenever any isolated network is torn down (its last container stops): from then
 /// on no network is isolated until another one is set up. EngineProcess adds a jump of its own
-/// (with a comment, so that netavark's teardown does not match it) when it starts and checks
-/// it every 30 s.
+/// (with a comment, so that netavark's teardown does not match it) at the top of FORWARD when
+/// it starts, and checks every 5 s that it is still there and still above netavark's jump to
+/// NETAVARK_FORWARD, which accepts all container traffic (runtime/isolation_guard.h).
+///
+/// And it sets net.ipv4.conf.all.arp_notify, so that a network bridge announces a change of
+/// its MAC address (which a container joining or leaving can cause) and containers do not
+/// keep sending to the old one for up to 30 s.
 class EngineProcess {
  public:
   explicit EngineProcess(EngineOptions options);
@@ -83,6 +90,7 @@ class EngineProcess {
 
  private:
   Status GuardIsolation();
+  void AnnounceBridgeAddressChanges();
   void KeepGuarding(std::stop_token stop);
 
   EngineOptions options_;
