@@ -1,5 +1,5 @@
 // Clones of deployments with their data (deployments/clone.h):
-//   POST …/deployments/{deployment}/clone  {"name", "stage"}  → 202, the new deployment and
+//   POST …/deployments/{deployment}/clone  {"name", "stage", "size"}  → 202, the new deployment and
 //        its copy's progress;
 //   GET  …/deployments/{deployment}/clone  → how the copy into {deployment} goes (or went).
 // docs/api.md "Clones".
@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/json.h"
+#include "api/size_request.h"
 #include "api/views.h"
 #include "base/log.h"
 #include "deployments/clone.h"
@@ -44,10 +45,15 @@ void AddCloneRoutes(Router& router, Services& services) {
                store::Deployment source =
                    TRY(services.deployments->Find(project, context.Param("deployment")));
                Json body = TRY(ParseBody(context.request));
-               TRY(RejectUnknownFields(body, {"name", "stage"}));
+               TRY(RejectUnknownFields(body, {"name", "stage", "size"}));
                deployments::CloneRequest request;
                request.name = TRY(RequiredString(body, "name"));
                request.stage = TRY(OptionalString(body, "stage")).value_or("");
+               if (body.contains("size") && !body["size"].is_null()) {
+                 // Changed from the source's size, as a PATCH would (deployments/sizes.h).
+                 request.size = TRY(deployments::ApplySizeChange(
+                     {source.cpu_millis, source.memory_bytes}, TRY(SizeChangeOf(body["size"]))));
+               }
                store::Deployment clone =
                    TRY(services.cloner->Clone(project, source, request, context.principal->user));
                // As for any new deployment: a development stage's auto_stop applies.

@@ -76,6 +76,23 @@ TEST_F(CloneRoutesTest, ClonesAndReportsTheCopy) {
   EXPECT_EQ(shown["status"]["phase"], "creating") << shown.dump(2);
 }
 
+TEST_F(CloneRoutesTest, TheCloneTakesTheSourcesSizeUnlessItAsksForAnother) {
+  ASSERT_EQ(Call("POST", Path("prod") + "/clone", user_token_, R"({"name": "same"})").status,
+            202);
+  EXPECT_EQ(BodyOf(Call("GET", Path("same"), user_token_))["size"]["name"], "unlimited");
+
+  http::Response response = Call("POST", Path("prod") + "/clone", user_token_,
+                                 R"({"name": "smaller", "size": {"name": "small"}})");
+  ASSERT_EQ(response.status, 202) << response.body;
+  EXPECT_EQ(BodyOf(response)["size"]["name"], "small");
+  // Only the memory changes; the CPU limit is the named size's.
+  response = Call("POST", Path("prod") + "/clone", user_token_,
+                  R"({"name": "tuned", "size": {"name": "small", "memory": "2g"}})");
+  ASSERT_EQ(response.status, 202) << response.body;
+  EXPECT_EQ(BodyOf(response)["size"]["cpus"], 0.5);
+  EXPECT_EQ(BodyOf(response)["size"]["memory_bytes"], int64_t{2} << 30);
+}
+
 TEST_F(CloneRoutesTest, BadRequestsAreRefusedClearly) {
   auto refused = [&](const std::string& path, const std::string& body, int status,
                      const std::string& want) {
@@ -84,7 +101,9 @@ TEST_F(CloneRoutesTest, BadRequestsAreRefusedClearly) {
     EXPECT_NE(response.body.find(want), std::string::npos) << response.body;
   };
   refused(Path("prod") + "/clone", "{}", 400, "name");
-  refused(Path("prod") + "/clone", R"({"name": "x", "size": "big"})", 400, "size");
+  refused(Path("prod") + "/clone", R"({"name": "x", "size": "big"})", 400, "'size' must be");
+  refused(Path("prod") + "/clone", R"({"name": "x", "size": {"name": "huge"}})", 400, "huge");
+  refused(Path("prod") + "/clone", R"({"name": "x", "size": {"cpus": "lots"}})", 400, "lots");
   refused(Path("prod") + "/clone", R"({"name": "x", "stage": "qa"})", 400, "no stage 'qa'");
   refused(Path("prod") + "/clone", R"({"name": "Not Valid"})", 400, "deployment");
   refused(Path("none") + "/clone", R"({"name": "x"})", 404, "no deployment 'none'");

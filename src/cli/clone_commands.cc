@@ -1,6 +1,6 @@
-// `yard deployments clone PROJECT/SOURCE NAME [--stage S] [--wait]`: a new deployment made
-// from SOURCE with its data (docs/deployments.md "Cloning"). Follows the copy, printing bytes
-// and percent, then (--wait) the clone's start.
+// `yard deployments clone PROJECT/SOURCE NAME [--stage S] [--size …] [--wait]`: a new
+// deployment made from SOURCE with its data (docs/deployments.md "Cloning"). Follows the copy,
+// printing bytes and percent, then (--wait) the clone's start.
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/deployment_target.h"
 #include "cli/output.h"
+#include "cli/size_flags.h"
 
 namespace yard::cli {
 namespace {
@@ -23,6 +24,7 @@ struct CloneFlags {
   std::string source;
   std::string name;
   std::string stage;
+  SizeFlags size;
   bool wait = false;
   int timeout = 1800;
 };
@@ -118,6 +120,7 @@ Status Clone(Invocation& invocation, const CloneFlags& flags) {
   }
   Json body = {{"name", target.deployment}};
   if (!flags.stage.empty()) body["stage"] = flags.stage;
+  if (Json size = SizeBody(flags.size); !size.empty()) body["size"] = size;
   ApiClient client = TRY(Connect(invocation));
   auto deadline = Clock::now() + std::chrono::seconds(flags.timeout);
   Json d = TRY(client.Post(DeploymentPath(source) + "/clone", body));
@@ -172,6 +175,7 @@ void AddCloneCommands(CLI::App& app, Invocation& invocation) {
   clone->add_option("--stage", flags->stage,
                     "A stage for the copy (default: the source's), e.g. development for a "
                     "development copy of production");
+  AddSizeOptions(clone, flags->size, "the source's");
   clone->add_flag("--wait", flags->wait,
                   "After the copy, wait until every service of the clone is running and "
                   "healthy");

@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/deployment_target.h"
 #include "cli/output.h"
+#include "cli/size_flags.h"
 #include "http/message.h"
 
 namespace yard::cli {
@@ -194,9 +195,7 @@ struct Flags {
   std::string branch;
   std::vector<std::string> params;
   std::vector<std::string> env;
-  std::string cpus;
-  std::string memory;
-  std::string size;  // a named size: small, medium, large, …
+  SizeFlags size;
   std::string service;
   int64_t release = 0;      // rollback --to, promote --release; 0: the default one
   std::string source;       // promote: PROJECT/DEPLOYMENT
@@ -223,15 +222,6 @@ Status Finish(Invocation& invocation, ApiClient& client, const DeploymentTarget&
   return Ok();
 }
 
-// The "size" of a create or change request: a named size and/or limits; empty when none.
-Json SizeBody(const Flags& flags) {
-  Json size = Json::object();
-  if (!flags.size.empty()) size["name"] = flags.size;
-  if (!flags.cpus.empty()) size["cpus"] = flags.cpus;
-  if (!flags.memory.empty()) size["memory"] = flags.memory;
-  return size;
-}
-
 Status Create(Invocation& invocation, const Flags& flags) {
   DeploymentTarget target = TRY(ParseDeploymentTarget(flags.target));
   Json body = {{"name", target.deployment}};
@@ -239,7 +229,7 @@ Status Create(Invocation& invocation, const Flags& flags) {
   if (!flags.branch.empty()) body["branch"] = flags.branch;
   body["params"] = TRY(Pairs(flags.params, "--param"));
   body["env"] = TRY(Pairs(flags.env, "--env"));
-  if (Json size = SizeBody(flags); !size.empty()) body["size"] = size;
+  if (Json size = SizeBody(flags.size); !size.empty()) body["size"] = size;
   ApiClient client = TRY(Connect(invocation));
   Json d = TRY(client.Post(fmt::format("/api/v1/projects/{}/deployments",
                                        http::PercentEncode(target.project)),
@@ -396,7 +386,7 @@ Status Set(Invocation& invocation, Flags flags) {
   Json body = Json::object();
   if (!flags.branch.empty()) body["branch"] = flags.branch;
   if (!flags.auto_deploy.empty()) body["auto_deploy"] = flags.auto_deploy == "on";
-  if (Json size = SizeBody(flags); !size.empty()) body["size"] = size;
+  if (Json size = SizeBody(flags.size); !size.empty()) body["size"] = size;
   if (body.empty()) {
     return Unexpected(ErrorCode::kUsage, "nothing to set: give --branch, --auto-deploy, --size, "
                                          "--cpus or --memory");
@@ -466,11 +456,7 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
   create->add_option("--env", flags->env,
                      "KEY=VALUE set in every component's environment, over the manifest's "
                      "(repeatable)");
-  create->add_option("--cpus", flags->cpus, "CPU limit per container, e.g. 0.5");
-  create->add_option("--memory", flags->memory, "Memory limit per container, e.g. 512m or 2g");
-  create->add_option("--size", flags->size,
-                     "A named size: small, medium, large, xlarge or unlimited (the default); "
-                     "--cpus and --memory override its limits");
+  AddSizeOptions(create, flags->size, "unlimited");
   add_wait(create);
   create->callback([&invocation, flags] { invocation.status = Create(invocation, *flags); });
 
@@ -580,11 +566,8 @@ void AddDeploymentCommands(CLI::App& app, Invocation& invocation) {
                   "on: a push to the branch builds and rolls out; off: only rebuilds and "
                   "promotions change what runs")
       ->check(CLI::IsMember({"on", "off"}));
-  set->add_option("--size", flags->size,
-                  "small (0.5 CPU, 512 MiB), medium (1, 1 GiB), large (2, 4 GiB), xlarge (4, "
-                  "8 GiB) or unlimited, for each container; they are replaced to apply it");
-  set->add_option("--cpus", flags->cpus, "CPU limit per container, e.g. 1.5 (0: none)");
-  set->add_option("--memory", flags->memory, "Memory limit per container, e.g. 2g (0: none)");
+  // The containers are replaced to apply a new size.
+  AddSizeOptions(set, flags->size, "unchanged");
   add_wait(set, "With --branch or a new size: wait until it runs and is healthy");
   set->callback([&invocation, flags] { invocation.status = Set(invocation, *flags); });
 }

@@ -146,8 +146,9 @@ Result<store::Deployment> Cloner::Clone(const store::Project& project,
   // As stored: sealed secrets (secrets/secret_box.h) stay sealed.
   d.params = source.params;
   d.env = source.env;
-  d.cpu_millis = source.cpu_millis;
-  d.memory_bytes = source.memory_bytes;
+  Limits limits = request.size.value_or(Limits{source.cpu_millis, source.memory_bytes});
+  d.cpu_millis = limits.cpu_millis;
+  d.memory_bytes = limits.memory_bytes;
   d.desired = store::Desired::kRunning;
   d.target_commit = commit;
   d.auto_deploy = source.auto_deploy;

@@ -32,6 +32,7 @@
 #include "base/result.h"
 #include "controller/controller.h"
 #include "controller/naming.h"
+#include "deployments/sizes.h"
 #include "events/sink.h"
 #include "runtime/runtime.h"
 #include "store/deployments.h"
@@ -47,6 +48,7 @@ inline constexpr std::string_view kCloningPhase = "cloning";
 struct CloneRequest {
   std::string name;   // the new deployment
   std::string stage;  // a stage of the stack; empty: the source's
+  std::optional<Limits> size;  // the clone's limits; none: the source's
 };
 
 struct CloneProgress {

@@ -194,6 +194,7 @@ export function renderSettings(panel, ctx) {
         {label: 'Start clone', kind: 'primary', onclick: async () => {
           const body = {name: name.input.value.trim()};
           if (stage.input.value && stage.input.value !== d.stage) body.stage = stage.input.value;
+          if (cloneSize.input.value) body.size = {name: cloneSize.input.value};
           if (!body.name) {
             replace(message, errorBox('Give the clone a name.'));
             return false;
@@ -202,10 +203,6 @@ export function renderSettings(panel, ctx) {
             const answer = await api.post(`${ctx.path}/clone`, body);
             const target = (answer && answer.name) || body.name;
             startProgress(target, answer && answer.clone);
-            if (cloneSize.input.value) {
-              api.patch(deploymentPath(ctx.project, target), {size: {name: cloneSize.input.value}})
-                .catch((e) => toast(`The clone was made, but its size was not set: ${e.message}`, 'error'));
-            }
             return true;
           } catch (e) {
             replace(message, errorBox(e));
