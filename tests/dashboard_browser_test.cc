@@ -89,10 +89,13 @@ TEST_F(DashboardBrowserTest, SignInWatchFollowChangeCloneDeleteSignOut) {
   };
   auto run = RunProcess(options);
   ASSERT_TRUE(run) << run.error().message;
-  std::cout << run->stdout_data << run->stderr_data << std::flush;
-  EXPECT_TRUE(run->Succeeded()) << "dashboard.test.mjs " << run->Describe()
-                                << "\nscreenshots in " << screenshots << "\nserver log:\n"
-                                << server_->log();
+  std::cout << run->stdout_data << (run->Succeeded() ? run->stderr_data : "") << std::flush;
+  // The script's own report (which step failed, and why) comes last, after the server's log:
+  // when the output is long, its end is what a reader sees first.
+  EXPECT_TRUE(run->Succeeded()) << "server log:\n"
+                                << server_->log() << "\nscreenshots in " << screenshots
+                                << "\ndashboard.test.mjs " << run->Describe() << ":\n"
+                                << run->stderr_data;
 }
 
 }  // namespace

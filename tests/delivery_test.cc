@@ -94,7 +94,7 @@ TEST_F(DeliveryTest, PushesRollForwardABrokenOneKeepsTheOldVersionAndRollbackBui
   EXPECT_EQ(releases[0]["source"], "release 1");
 
   loop.Stop();
-  EXPECT_TRUE(loop.failures().empty()) << loop.Report() << "\nserver log:\n" << server_->log();
+  EXPECT_TRUE(loop.failures().empty()) << EdgeLogs() << loop.Report();
 }
 
 TEST_F(DeliveryTest, NewerPushCancelsTheBuildInProgressAndAKilledServerResumesItsBuild) {
@@ -218,7 +218,7 @@ TEST_F(DeliveryTest, BuildIsHeldToItsMemoryLimitWhileDeploymentsKeepAnswering) {
   EXPECT_FALSE(failed.empty());
   EXPECT_TRUE(loop.WaitForMore("version 1\n", 10)) << loop.Report();
   loop.Stop();
-  EXPECT_TRUE(loop.failures().empty()) << loop.Report() << "\nserver log:\n" << server_->log();
+  EXPECT_TRUE(loop.failures().empty()) << EdgeLogs() << loop.Report();
 }
 
 }  // namespace

@@ -55,6 +55,18 @@ class EdgeSiteTest : public DeploymentTestBase {
     return last;
   }
 
+  // For a failed expectation about requests through the edge: the server's log, then the
+  // lines of Caddy's log that report an error (what Caddy saw go wrong, and when). Printed
+  // before the loop's report, which should be the last thing a reader sees.
+  std::string EdgeLogs() {
+    std::string caddy_errors;
+    for (const std::string& line : Lines(fs::ReadFile(server_->data_dir() + "/edge/caddy.log")
+                                             .value_or(""))) {
+      if (line.find("\"error\"") != std::string::npos) caddy_errors += line + "\n";
+    }
+    return "server log:\n" + server_->log() + "\nCaddy's errors:\n" + caddy_errors;
+  }
+
   // Commits `dockerfile` as web/Dockerfile on `branch` of the source and refreshes the
   // project: the server fetches it, and deployments following the branch deploy it.
   void ShipDockerfile(const std::string& dockerfile, int64_t when,
@@ -98,10 +110,10 @@ class EdgeSiteTest : public DeploymentTestBase {
     // One line for a failed expectation.
     std::string Report() {
       std::lock_guard lock(mutex_);
-      return fmt::format("{} of {} requests failed; first: {}; the client started at {:%H:%M:%S} UTC",
-                         failures_.size(), sent_.load(),
-                         failures_.empty() ? "none" : failures_.front(),
-                         fmt::gmtime(started_utc_));
+      return fmt::format("{} of {} requests failed; the client started at {:%H:%M:%S} UTC{}{}",
+                         failures_.size(), sent_.load(), fmt::gmtime(started_utc_),
+                         failures_.empty() ? "" : "; first: ",
+                         failures_.empty() ? "" : failures_.front());
     }
     // Waits (bounded) until `body` has been seen `count` more times than now.
     bool WaitForMore(const std::string& body, int count, std::chrono::seconds limit = 60s) {
@@ -121,18 +133,24 @@ class EdgeSiteTest : public DeploymentTestBase {
                    std::chrono::steady_clock::now() - started_)
             .count();
       };
+      // A failure's wall-clock time, to find it in the server's and Caddy's logs.
+      auto utc_now = [] {
+        return fmt::format("{:%H:%M:%S} UTC", std::chrono::system_clock::now());
+      };
       while (!stop_) {
         auto sent_at = since_start();
+        std::string sent_utc = utc_now();
         auto response = HttpsGet(target_, "/");
         ++sent_;
         std::lock_guard lock(mutex_);
         if (!response) {
-          failures_.push_back(fmt::format("sent {} ms after the start, failed at {} ms: {}",
-                                          sent_at, since_start(), response.error().message));
+          failures_.push_back(fmt::format("sent at {} ({} ms after the start), failed at {} ms: {}",
+                                          sent_utc, sent_at, since_start(),
+                                          response.error().message));
         } else if (response->status != 200) {
-          failures_.push_back(fmt::format("sent {} ms after the start, answered at {} ms: HTTP "
-                                          "{}: {}",
-                                          sent_at, since_start(), response->status,
+          failures_.push_back(fmt::format("sent at {} ({} ms after the start), answered at {} "
+                                          "ms: HTTP {}: {}",
+                                          sent_utc, sent_at, since_start(), response->status,
                                           response->body));
         } else {
           ++bodies_[response->body];

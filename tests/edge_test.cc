@@ -184,7 +184,7 @@ TEST_F(EdgeRolloutTest, RolloutDropsNoRequestAndAFailedOneRollsBack) {
   EXPECT_EQ(ContainersOf("web").size(), 1u);
 
   loop.Stop();
-  EXPECT_TRUE(loop.failures().empty()) << loop.Report() << "\nserver log:\n" << server_->log();
+  EXPECT_TRUE(loop.failures().empty()) << EdgeLogs() << loop.Report();
   EXPECT_EQ(loop.Seen("version 3\n"), 0) << "the failing version never got traffic";
   EXPECT_GT(loop.sent(), 100);
 }
