@@ -139,7 +139,7 @@ Result<http::Response> SignIn(Services& services, const http::Request& request) 
     return Unexpected(user.error());
   }
   if (services.sign_in_throttle != nullptr && !token) {
-    services.sign_in_throttle->RecordSuccess(*username);
+    services.sign_in_throttle->RecordSuccess(*username, address);
   }
 
   auto started =

@@ -15,6 +15,11 @@ std::string Key(std::string_view kind, std::string_view value) {
   return key;
 }
 
+// The key of a user name from one address ("" for a request that has none).
+std::string PairKey(std::string_view user, std::string_view address) {
+  return Key("pair", user) + "@" + std::string(address);
+}
+
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
@@ -43,12 +48,14 @@ std::optional<int64_t> SignInThrottle::RetryAfter(std::string_view user, std::st
   std::lock_guard lock(mutex_);
   int64_t now = clock_.NowUnix();
   std::optional<int64_t> wait;
-  if (!user.empty()) wait = Blocked(Key("user", user), limits_.per_user, now);
-  if (!address.empty()) {
-    if (auto by_address = Blocked(Key("address", address), limits_.per_address, now)) {
-      wait = std::max(wait.value_or(0), *by_address);
-    }
+  auto check = [&](const std::string& key, int limit) {
+    if (auto blocked = Blocked(key, limit, now)) wait = std::max(wait.value_or(0), *blocked);
+  };
+  if (!user.empty()) {
+    check(PairKey(user, address), limits_.per_user_and_address);
+    check(Key("user", user), limits_.per_user);
   }
+  if (!address.empty()) check(Key("address", address), limits_.per_address);
   return wait;
 }
 
@@ -56,7 +63,8 @@ void SignInThrottle::RecordFailure(std::string_view user, std::string_view addre
   std::lock_guard lock(mutex_);
   int64_t now = clock_.NowUnix();
   Sweep(now);
-  for (const std::string& key : {user.empty() ? std::string() : Key("user", user),
+  for (const std::string& key : {user.empty() ? std::string() : PairKey(user, address),
+                                 user.empty() ? std::string() : Key("user", user),
                                  address.empty() ? std::string() : Key("address", address)}) {
     if (key.empty()) continue;
     Failures& failures = failures_[key];
@@ -66,9 +74,10 @@ void SignInThrottle::RecordFailure(std::string_view user, std::string_view addre
   }
 }
 
-void SignInThrottle::RecordSuccess(std::string_view user) {
+void SignInThrottle::RecordSuccess(std::string_view user, std::string_view address) {
   std::lock_guard lock(mutex_);
   failures_.erase(Key("user", user));
+  failures_.erase(PairKey(user, address));
 }
 
 void SignInThrottle::Sweep(int64_t now) {
