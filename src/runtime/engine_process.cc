@@ -11,6 +11,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "runtime/docker_runtime.h"
+#include "runtime/iptables.h"
 #include "runtime/isolation_guard.h"
 
 namespace yard::runtime {
@@ -127,8 +128,7 @@ void EngineProcess::Stop() {
 
 Status EngineProcess::GuardIsolation() {
   auto iptables = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {options_.iptables, "-w", "5"});
-    return RunProcess({.argv = std::move(args), .timeout = std::chrono::seconds(30)});
+    return RunIptables(options_.iptables, std::move(args));
   };
   auto rule_args = [](std::string_view comment, std::string_view chain) {
     return std::vector<std::string>{"-m", "comment", "--comment", std::string(comment), "-j",

@@ -1,19 +1,15 @@
 #include "runtime/firewall_ports.h"
 
 #include <charconv>
-#include <chrono>
 
 #include "base/log.h"
-#include "base/process.h"
+#include "runtime/iptables.h"
 
 namespace yard::runtime {
 
 std::set<int> ParseForwardedPorts(std::string_view rules) {
   std::set<int> ports;
-  while (!rules.empty()) {
-    size_t end = rules.find('\n');
-    std::string_view line = rules.substr(0, end);
-    rules = end == std::string_view::npos ? std::string_view() : rules.substr(end + 1);
+  for (std::string_view line : RuleLines(rules)) {
     bool forwarding = line.starts_with("-A NETAVARK-HOSTPORT-DNAT ") ||
                       (line.starts_with("-A DOCKER ") && line.find(" -j DNAT") != line.npos);
     if (!forwarding) continue;
@@ -29,8 +25,7 @@ std::set<int> ParseForwardedPorts(std::string_view rules) {
 }
 
 std::set<int> FirewallForwardedPorts() {
-  auto listed = RunProcess({.argv = {"iptables", "-w", "5", "-t", "nat", "-S"},
-                            .timeout = std::chrono::seconds(10)});
+  auto listed = RunIptables("iptables", {"-t", "nat", "-S"});
   if (!listed || !listed->Succeeded()) {
     log::Debug("reading the nat table to skip forwarded ports: {}",
                listed ? listed->Describe() : listed.error().message);

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "runtime/iptables.h"
+
 namespace yard::runtime {
 namespace {
 
@@ -17,10 +19,7 @@ bool JumpsTo(std::string_view rule, std::string_view chain) {
 
 GuardPlace FindIsolationGuard(std::string_view rules) {
   GuardPlace place;
-  while (!rules.empty()) {
-    size_t end = rules.find('\n');
-    std::string_view rule = rules.substr(0, end);
-    rules = end == std::string_view::npos ? std::string_view() : rules.substr(end + 1);
+  for (std::string_view rule : RuleLines(rules)) {
     if (!rule.starts_with("-A FORWARD ")) continue;
     if (JumpsTo(rule, kNetavarkForwardChain)) {
       place.netavark_forward = true;
